@@ -1,0 +1,67 @@
+"""Arrow schemas of the tidy model tables (topics, embeddings) that the warehouse loads."""
+
+import pyarrow as pa
+
+DOC_TOPIC_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("topic", pa.int32(), nullable=False),
+        pa.field("weight", pa.float64(), nullable=False),  # P(topic | doc); rows with weight < 0.01 dropped
+    ]
+)
+
+TOPIC_TERM_SCHEMA = pa.schema(
+    [
+        pa.field("topic", pa.int32(), nullable=False),
+        pa.field("rank", pa.int32(), nullable=False),  # 1 = most probable term
+        pa.field("term", pa.string(), nullable=False),
+        pa.field("weight", pa.float64(), nullable=False),  # P(term | topic)
+    ]
+)
+
+TOPIC_PERIOD_SCHEMA = pa.schema(
+    [
+        pa.field("period", pa.string(), nullable=False),  # e.g. "1850-1899"
+        pa.field("period_start", pa.int32(), nullable=False),
+        pa.field("topic", pa.int32(), nullable=False),
+        pa.field("prevalence", pa.float64(), nullable=False),  # mean doc-topic weight in the period
+        pa.field("ci_low", pa.float64()),  # bootstrap over documents
+        pa.field("ci_high", pa.float64()),
+        pa.field("n_docs", pa.int64(), nullable=False),
+    ]
+)
+
+PERIOD_SCHEMA = pa.schema(
+    [
+        pa.field("period", pa.string(), nullable=False),
+        pa.field("period_start", pa.int32(), nullable=False),
+        pa.field("period_end", pa.int32(), nullable=False),  # inclusive
+        pa.field("n_docs", pa.int64(), nullable=False),
+        pa.field("n_tokens", pa.int64(), nullable=False),
+        pa.field("vocabulary", pa.int64(), nullable=False),  # words kept by min_count (0 if not trained)
+        pa.field("trained", pa.bool_(), nullable=False),  # False when the period is too thin
+    ]
+)
+
+NEIGHBOUR_SCHEMA = pa.schema(
+    [
+        pa.field("period", pa.string(), nullable=False),
+        pa.field("word", pa.string(), nullable=False),
+        pa.field("rank", pa.int32(), nullable=False),
+        pa.field("neighbour", pa.string(), nullable=False),
+        pa.field("similarity", pa.float64(), nullable=False),
+    ]
+)
+
+DRIFT_SCHEMA = pa.schema(
+    [
+        pa.field("word", pa.string(), nullable=False),
+        pa.field("from_period", pa.string(), nullable=False),
+        pa.field("to_period", pa.string(), nullable=False),
+        pa.field("cosine_distance", pa.float64(), nullable=False),  # after Procrustes alignment
+        pa.field("neighbour_overlap", pa.float64()),  # Jaccard of top-k neighbours, 0..1
+        pa.field("count_from", pa.int64()),
+        pa.field("count_to", pa.int64()),
+        pa.field("low_frequency", pa.bool_()),
+    ]
+)
