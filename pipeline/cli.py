@@ -1,2 +1,46 @@
-def main() -> None:
-    pass
+"""`longue`: the command line. Each pipeline stage is a sub-command; `longue <cmd> --help` for more.
+
+The DVC stages call the same modules (`python -m pipeline.<stage>`); run `dvc repro` to run only
+what changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from pipeline.params import ConfigError
+
+COMMANDS = {
+    "ingest": ("pipeline.ingest", "parse one collection's raw files into documents/pages/rejects"),
+    "nlp": ("pipeline.nlp", "annotate one collection with spaCy on the Dask cluster"),
+    "topics": ("pipeline.topics", "train the LDA topic model and topic prevalence over time"),
+    "embeddings": ("pipeline.embeddings", "train aligned word2vec models per period, with drift"),
+    "evaluate-ocr": ("pipeline.evaluate_ocr", "score OCRed collections against ground truth"),
+    "warehouse": ("pipeline.warehouse", "build the DuckDB warehouse and the watch-terms plot"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="longue", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    if not argv or argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return 0
+    if argv[0] not in COMMANDS:
+        parser.error(f"unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)}")
+    module = importlib.import_module(COMMANDS[argv[0]][0])
+    try:
+        return int(module.main(argv[1:]) or 0)
+    except ConfigError as exc:
+        print(f"longue {argv[0]}: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-lat poppler-utils)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-lat tesseract-ocr-deu tesseract-ocr-frk poppler-utils)
 PYTHON=${PYTHON:-python3}
 
 missing_system() {
@@ -12,7 +12,7 @@ missing_system() {
     command -v pdftoppm >/dev/null 2>&1 || return 0
     local langs
     langs=$(tesseract --list-langs 2>/dev/null || true)
-    for l in eng fra lat; do grep -qx "$l" <<<"$langs" || return 0; done
+    for l in eng fra lat deu frk; do grep -qx "$l" <<<"$langs" || return 0; done
     return 1
 }
 
@@ -26,7 +26,7 @@ if missing_system; then
         sudo apt-get update -qq
         sudo apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
     else
-        echo "setup: Tesseract OCR with English, French and Latin data (and poppler) is missing." >&2
+        echo "setup: Tesseract OCR with English, French, Latin, German and Fraktur data (and poppler) is missing." >&2
         echo "       Install it, then run this script again. On Debian/Ubuntu:" >&2
         echo "         sudo apt-get install ${APT_PACKAGES[*]}" >&2
         echo "       On macOS: brew install tesseract tesseract-lang poppler" >&2

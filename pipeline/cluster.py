@@ -1,0 +1,107 @@
+"""The Dask cluster every parallel stage runs on: a LocalCluster, or an existing scheduler.
+
+params.yaml `dask:`
+  address: null            # "tcp://host:8786" to use an existing scheduler; null starts a LocalCluster
+  n_workers: null          # LocalCluster processes; null = one per core
+  memory_limit: "auto"     # per worker
+  scheduler: distributed   # "synchronous" runs in-process (debugging, tests)
+Environment overrides: LONGUE_DASK_ADDRESS, LONGUE_DASK_SCHEDULER.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import dask
+from tqdm.auto import tqdm
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+logger = logging.getLogger(__name__)
+
+
+def settings(section: dict[str, Any]) -> dict[str, Any]:
+    """The effective Dask settings: params.yaml values, overridden by the environment."""
+    out = {"address": None, "n_workers": None, "memory_limit": "auto", "scheduler": "distributed",
+           "dashboard": True}
+    out.update({k: v for k, v in section.items() if v is not None})
+    if os.environ.get("LONGUE_DASK_ADDRESS"):
+        out["address"] = os.environ["LONGUE_DASK_ADDRESS"]
+    if os.environ.get("LONGUE_DASK_SCHEDULER"):
+        out["scheduler"] = os.environ["LONGUE_DASK_SCHEDULER"]
+    if out["scheduler"] not in ("distributed", "synchronous", "threads"):
+        raise ValueError(f"params.yaml dask.scheduler {out['scheduler']!r}: use 'distributed', "
+                         "'synchronous' or 'threads'")
+    return out
+
+
+class Runner:
+    """Maps a function over work items on the cluster (or in-process), with a progress bar."""
+
+    def __init__(self, client: Any | None, info: dict[str, Any]) -> None:
+        self.client = client
+        self.info = info
+
+    def map(self, func: Callable[[T], R], items: Sequence[T], desc: str) -> list[R]:
+        """Results in the order of `items`, whatever order the workers finish in."""
+        if not items:
+            return []
+        if self.client is None:
+            return [func(item) for item in tqdm(items, desc=desc, unit="task", disable=_quiet())]
+        from distributed import as_completed
+
+        futures = self.client.map(func, items, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        results: list[Any] = [None] * len(items)
+        with tqdm(total=len(items), desc=desc, unit="task", disable=_quiet()) as bar:
+            for fut in as_completed(futures):
+                results[index[fut.key]] = fut.result()
+                fut.release()
+                bar.update(1)
+        return results
+
+
+def _quiet() -> bool:
+    return os.environ.get("LONGUE_PROGRESS", "1") == "0"
+
+
+@contextlib.contextmanager
+def cluster(section: dict[str, Any]) -> Iterator[Runner]:
+    """Run the block on the configured cluster; the Runner's `info` describes it for the metrics."""
+    cfg = settings(section)
+    if cfg["scheduler"] != "distributed":
+        with dask.config.set(scheduler=cfg["scheduler"]):
+            yield Runner(None, {"scheduler": cfg["scheduler"], "workers": 1})
+        return
+
+    from distributed import Client, LocalCluster
+
+    if cfg["address"]:
+        client = Client(cfg["address"], timeout="20s")
+        local = None
+        kind = "external"
+    else:
+        n = int(cfg["n_workers"] or os.cpu_count() or 1)
+        # One process per core, one thread each: spaCy and Tesseract are CPU-bound and not
+        # thread-parallel, so threads would only contend for the GIL or the cores.
+        local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                             memory_limit=cfg["memory_limit"],
+                             dashboard_address=":8787" if cfg["dashboard"] else None,
+                             silence_logs=logging.WARNING)
+        client = Client(local)
+        kind = "local"
+    try:
+        n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        link = client.dashboard_link if cfg["dashboard"] else None
+        print(f"Dask {kind} cluster: {n_workers} worker(s); dashboard: {link or 'off'}", flush=True)
+        yield Runner(client, {"scheduler": kind, "workers": n_workers,
+                              "address": client.scheduler.address})
+    finally:
+        client.close()
+        if local is not None:
+            local.close()

@@ -1,0 +1,94 @@
+"""Stage `warehouse`: every Parquet output -> one DuckDB file, plus the watch-terms plot.
+
+    python -m pipeline.warehouse
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline.corpus import nlp_dirs, part_files, staged_files
+from pipeline.errors import exit_with
+from pipeline.io import atomic_path, write_json
+from pipeline.params import MODELS, REPORTS, WAREHOUSE, Params, load_params
+from warehouse.build import build
+from warehouse.queries import Warehouse
+
+logger = logging.getLogger(__name__)
+
+MODEL_TABLES = {
+    "doc_topics": "topics/doc_topics.parquet",
+    "topic_terms": "topics/topic_terms.parquet",
+    "topic_prevalence": "topics/topic_prevalence.parquet",
+    "topic_period_terms": "topics/topic_period_terms.parquet",
+    "periods": "embeddings/periods.parquet",
+    "neighbours": "embeddings/neighbours.parquet",
+    "drift": "embeddings/drift.parquet",
+}
+
+
+def sources(params: Params, models: Path = MODELS) -> dict[str, list[Path]]:
+    """Table name -> Parquet files, for the registry's collections and the corpus-wide models."""
+    out: dict[str, list[Path]] = {name: staged_files(params, name)
+                                  for name in ("documents", "pages", "rejects")}
+    for name in ("tokens", "entities", "doc_stats"):
+        out[name] = [f for d in nlp_dirs(params, name) for f in part_files(d)]
+    for name, rel in MODEL_TABLES.items():
+        path = models / rel
+        out[name] = [path] if path.exists() else []
+    return out
+
+
+def write_watch_terms(db: Path, terms: list[str], by: str, csv: Path, png: Path) -> int:
+    """Frequency timeline of the watch terms: CSV for `dvc plots`, PNG for offline viewing."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from warehouse.plots import plot_timeline
+
+    with Warehouse.open(db) as wh:
+        df = wh.frequency(terms, by=by)
+    with atomic_path(csv) as tmp:
+        df.to_csv(tmp, index=False, float_format="%.4f")
+    ax = plot_timeline(df)
+    ax.set_title(f"Watch terms per million tokens, by {by} (95% bootstrap CI)")
+    with atomic_path(png) as tmp:
+        ax.figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(ax.figure)
+    return len(df)
+
+
+def run(params: Params, db: Path = WAREHOUSE) -> dict[str, Any]:
+    started = time.perf_counter()
+    counts = build(db, sources(params))
+    section = params.section("warehouse")
+    terms = [str(t) for t in section.get("watch_terms", [])]
+    n_points = 0
+    if terms:
+        n_points = write_watch_terms(db, terms, str(section.get("plot_by", "century")),
+                                     REPORTS / "plots" / "watch_terms.csv",
+                                     REPORTS / "plots" / "watch_terms.png")
+    return {"tables": counts, "watch_terms": terms, "n_plot_points": n_points,
+            "size_mb": round(db.stat().st_size / 1e6, 2),
+            "elapsed_s": round(time.perf_counter() - started, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="longue warehouse", description=__doc__).parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    metrics = run(load_params())
+    write_json(metrics, REPORTS / "warehouse.json")
+    print(f"warehouse: {WAREHOUSE} ({metrics['size_mb']} MB) " +
+          ", ".join(f"{k}={v}" for k, v in metrics["tables"].items()))
+    return 0
+
+
+if __name__ == "__main__":
+    exit_with(main, "longue warehouse")
