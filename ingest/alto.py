@@ -1,0 +1,1180 @@
+"""ALTO page XML (v1.x to v4, any namespace) and METS newspaper issues, to issue/article records.
+
+Specs: https://www.loc.gov/standards/alto/ and https://www.loc.gov/standards/mets/ (MODS inside).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from lxml import etree
+
+from ingest._xml import _refuse_entities, iterparse, localname, parse_xml, safe_parser, sha256_file
+from ingest.dates import parse_date
+from ingest.language import normalise_code
+from ingest.record import Page, Record, Reject, SourceError
+
+logger = logging.getLogger(__name__)
+
+OPTIONS: dict[str, object] = {
+    "granularity": "issue",  # "issue": one Record per issue; "article": one per METS article
+    "use_word_confidence": True,  # False for producers writing a constant placeholder WC
+    "default_dpi": 300,  # converts mm10/inch1200 to pixels when neither ALTO nor METS says
+    "newspaper_title": None,  # for METS profiles that name no title (RERO/NDNP issues)
+}
+GRANULARITIES = ("issue", "article")
+
+_HYPHENS = "-¬⸗\u00ad"  # line-end marks: ASCII, Fraktur "¬", double hyphen U+2E17, soft hyphen
+_UNITS_PER_INCH = {"mm10": 254.0, "inch1200": 1200.0}
+_XDPI = re.compile(r"\bxdpi\s*[:=]\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+_SCHEMA_VERSION = re.compile(r"alto[-_]?v?(\d)[-_.](\d)", re.IGNORECASE)
+_NS_VERSION = re.compile(r"ns-v(\d)#?")
+# ALTO structure elements that can hold TextBlocks (ComposedBlock handled apart)
+_CONTAINERS = {"Layout", "Page", "PrintSpace", "TopMargin", "LeftMargin", "RightMargin",
+               "BottomMargin"}
+# METS div types that describe the issue itself rather than a part of it
+_ISSUE_DIV_TYPES = {"newspaper", "volume", "issue", "physsequence", "periodical", "year",
+                    "month", "day"}
+_ARTICLE_DIV_TYPES = {"article"}
+_LANGUAGE_NAMES = {"french": "fr", "german": "de", "english": "en", "italian": "it",
+                   "latin": "la", "dutch": "nl", "luxembourgish": "lb", "spanish": "es",
+                   "français": "fr", "deutsch": "de"}
+_PLACEHOLDERS = {"DOCUMENT_TITLE_PLACEHOLDER", "Untitled", ""}
+_DMY = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*$")
+_PATH_YMD = re.compile(r"(?<!\d)(1[4-9]\d{2}|20\d{2})-?(\d{2})-?(\d{2})(?!\d)")
+_PATH_YEAR = re.compile(r"^(1[4-9]\d{2}|20\d{2})$")
+
+
+# --------------------------------------------------------------------------------------------
+# ALTO pages
+
+
+@dataclass(frozen=True, slots=True)
+class AltoPage:
+    """The reading text and measures of one ALTO file (any version or namespace)."""
+
+    text: str  # blocks separated by blank lines, lines joined by spaces, hyphenation joined
+    n_words: int
+    word_confidence: float | None  # mean WC of the words, 0..1; None when the file has none
+    width: float | None  # in pixels (converted from mm10/inch1200 with `dpi`)
+    height: float | None
+    unit: str  # MeasurementUnit as written: pixel, mm10, inch1200
+    version: str  # "1.1", "1.4", "2", "3", "4.1"...
+    language: str | None  # most common LANG attribute (ISO 639-1), None when absent
+    words: list[tuple[str, float | None]]  # word after hyphen joining, its WC (0..1)
+    namespace: str = ""
+    dpi: float | None = None  # resolution used for unit conversion (None for pixel units)
+    dpi_source: str = ""  # "alto", "given" (by the caller, e.g. METS), "default", "" for pixel
+    software: str = ""
+    blocks: dict[str, str] = field(default_factory=dict)  # TextBlock/ComposedBlock ID -> text
+    string_index: dict[str, int] = field(default_factory=dict)  # String ID -> index in words
+    word_blocks: list[str] = field(default_factory=list)  # TextBlock ID of each word
+    block_parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # -> ComposedBlocks
+
+
+def read_alto(source: Path | bytes, *, dpi: float | None = None,
+              default_dpi: float = 300.0) -> AltoPage:
+    """Read one ALTO file (path or bytes) into an AltoPage; SourceError when it is not ALTO.
+
+    Args:
+        dpi: image resolution known from elsewhere (METS); used when the ALTO states none.
+        default_dpi: assumed when a non-pixel unit has no resolution anywhere.
+    """
+    tree = _parse_source(source)
+    root = tree.getroot()
+    if localname(root) != "alto":
+        raise SourceError("not_alto", f"root element is <{localname(root)}>")
+    namespace = etree.QName(root).namespace or ""
+    unit = (_first_text(root, "MeasurementUnit") or "pixel").strip().lower()
+    own_dpi = _alto_dpi(root)
+    if unit == "pixel":
+        used_dpi, dpi_source = None, ""
+    elif own_dpi:
+        used_dpi, dpi_source = own_dpi, "alto"
+    elif dpi:
+        used_dpi, dpi_source = float(dpi), "given"
+    else:
+        used_dpi, dpi_source = float(default_dpi), "default"
+    page_el = next((e for e in root.iter() if localname(e) == "Page"), None)
+    width = _to_pixels(page_el.get("WIDTH") if page_el is not None else None, unit, used_dpi)
+    height = _to_pixels(page_el.get("HEIGHT") if page_el is not None else None, unit, used_dpi)
+
+    blocks = _ordered_blocks(root)
+    builder = _WordBuilder()
+    for index, (block, _composed) in enumerate(blocks):
+        builder.add_block(block, index)
+    words = builder.finish()
+    block_words: list[list[str]] = [[] for _ in blocks]
+    for text, _conf, bi in words:
+        block_words[bi].append(text)
+    block_texts = [" ".join(ws) for ws in block_words]
+    by_id: dict[str, str] = {}
+    composed_parts: dict[str, list[str]] = {}
+    for (block, composed), text in zip(blocks, block_texts, strict=True):
+        if block.get("ID"):
+            by_id[block.get("ID", "")] = text
+        for cid in composed:
+            composed_parts.setdefault(cid, []).append(text)
+    for cid, parts in composed_parts.items():
+        if cid and cid not in by_id:
+            by_id[cid] = "\n\n".join(p for p in parts if p)
+    confs = [c for _t, c, _b in words if c is not None]
+    langs = Counter(code for code in (normalise_code(e.get("LANG")) for e in root.iter()
+                                      if isinstance(e.tag, str) and e.get("LANG")) if code)
+    return AltoPage(
+        text="\n\n".join(t for t in block_texts if t),
+        n_words=len(words),
+        word_confidence=sum(confs) / len(confs) if confs else None,
+        width=width,
+        height=height,
+        unit=unit,
+        version=_alto_version(root, namespace),
+        language=langs.most_common(1)[0][0] if langs else None,
+        words=[(t, c) for t, c, _b in words],
+        namespace=namespace,
+        dpi=used_dpi,
+        dpi_source=dpi_source,
+        software=_software(root),
+        blocks=by_id,
+        string_index=builder.string_index,
+        word_blocks=[blocks[bi][0].get("ID", "") for _t, _c, bi in words],
+        block_parents={b.get("ID", ""): composed for b, composed in blocks if b.get("ID")},
+    )
+
+
+def parse_page(path: Path, *, doc_id: str, page_number: int, alto_path: str,
+               image_path: str | None = None, dpi: float | None = None) -> Page:
+    """Read one ALTO file into a Page row (width/height in pixels, mean WC 0..1)."""
+    alto = read_alto(path, dpi=dpi)
+    return _page_row(alto, doc_id=doc_id, page_number=page_number, alto_path=alto_path,
+                     image_path=image_path, use_wc=True)
+
+
+def _page_row(alto: AltoPage, *, doc_id: str, page_number: int, alto_path: str,
+              image_path: str | None, use_wc: bool) -> Page:
+    return Page(doc_id=doc_id, page_number=page_number, text=alto.text, alto_path=alto_path,
+                image_path=image_path, width=alto.width, height=alto.height,
+                word_confidence=alto.word_confidence if use_wc else None,
+                n_words=alto.n_words)
+
+
+def _parse_source(source: Path | bytes) -> etree._ElementTree:
+    if isinstance(source, bytes | bytearray):
+        if not source.strip():
+            raise SourceError("empty_file", "no bytes")
+        try:
+            tree = etree.parse(io.BytesIO(bytes(source)), safe_parser())
+        except etree.XMLSyntaxError as exc:
+            raise SourceError("bad_xml", str(exc)) from exc
+        _refuse_entities(tree)
+        return tree
+    return parse_xml(Path(source))
+
+
+def _first_text(root: etree._Element, name: str) -> str | None:
+    for el in root.iter():
+        if localname(el) == name:
+            return (el.text or "").strip() or None
+    return None
+
+
+def _alto_dpi(root: etree._Element) -> float | None:
+    # OmniPage/docWorks (BL) write "xdpi: 400" into processingStepSettings
+    for el in root.iter():
+        if localname(el) == "processingStepSettings" and el.text:
+            m = _XDPI.search(el.text)
+            if m and float(m[1]) > 0:
+                return float(m[1])
+    return None
+
+
+def _alto_version(root: etree._Element, namespace: str) -> str:
+    if root.get("SCHEMAVERSION"):
+        return str(root.get("SCHEMAVERSION"))
+    for name, value in root.attrib.items():
+        if etree.QName(name).localname in ("schemaLocation", "noNamespaceSchemaLocation"):
+            m = _SCHEMA_VERSION.search(value.rsplit("/", 1)[-1])
+            if m:
+                return f"{m[1]}.{m[2]}"
+    m = _NS_VERSION.search(namespace)
+    if m:
+        return m[1]
+    return "1" if namespace.startswith("http://schema.ccs-gmbh.com") or not namespace else ""
+
+
+def _software(root: etree._Element) -> str:
+    names = []
+    for el in root.iter():
+        if localname(el) == "ocrProcessingStep":
+            for sub in el.iter():
+                if localname(sub) in ("softwareName", "softwareVersion") and sub.text:
+                    names.append(sub.text.strip())
+    return " ".join(n for n in names if n and n != "NA")
+
+
+def _to_pixels(value: str | None, unit: str, dpi: float | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if unit == "pixel":
+        return number
+    per_inch = _UNITS_PER_INCH.get(unit)
+    if per_inch is None or dpi is None:
+        return None
+    return round(number / per_inch * dpi, 1)
+
+
+def _ordered_blocks(root: etree._Element) -> list[tuple[etree._Element, tuple[str, ...]]]:
+    """TextBlocks in reading order, with the IDs of the ComposedBlocks around each."""
+    found: list[tuple[etree._Element, tuple[str, ...]]] = []
+
+    def walk(el: etree._Element, composed: tuple[str, ...]) -> None:
+        for child in el:
+            name = localname(child)
+            if name == "TextBlock":
+                found.append((child, composed))
+            elif name == "ComposedBlock":
+                walk(child, (*composed, child.get("ID", "")))
+            elif name in _CONTAINERS:
+                walk(child, composed)
+
+    for layout in (e for e in root if localname(e) == "Layout"):
+        walk(layout, ())
+    refs = [e.get("REF", "") for e in root.iter()
+            if localname(e) == "ElementRef" and _inside(e, "ReadingOrder")]
+    if refs:
+        return _apply_reading_order(found, refs)
+    if any(b.get("IDNEXT") for b, _ in found):
+        return _apply_idnext(found)
+    return found
+
+
+def _inside(el: etree._Element, name: str) -> bool:
+    return any(localname(a) == name for a in el.iterancestors())
+
+
+def _apply_reading_order(blocks: list[tuple[etree._Element, tuple[str, ...]]],
+                         refs: list[str]) -> list[tuple[etree._Element, tuple[str, ...]]]:
+    # ALTO 3+ <ReadingOrder>: ElementRef@REF names TextBlocks or ComposedBlocks; blocks it
+    # does not name keep their layout order after the named ones (nothing dropped)
+    ordered: list[tuple[etree._Element, tuple[str, ...]]] = []
+    used: set[int] = set()
+    for ref in refs:
+        for i, (b, composed) in enumerate(blocks):
+            if i not in used and (b.get("ID") == ref or ref in composed):
+                ordered.append((b, composed))
+                used.add(i)
+    return ordered + [bc for i, bc in enumerate(blocks) if i not in used]
+
+
+def _apply_idnext(blocks: list[tuple[etree._Element, tuple[str, ...]]]
+                  ) -> list[tuple[etree._Element, tuple[str, ...]]]:
+    # ALTO 1.x/2 chain blocks with IDNEXT; start chains at blocks nobody points to
+    index = {b.get("ID"): i for i, (b, _) in enumerate(blocks) if b.get("ID")}
+    pointed = {index[b.get("IDNEXT")] for b, _ in blocks if b.get("IDNEXT") in index}
+    ordered: list[int] = []
+    seen: set[int] = set()
+    starts = [i for i in range(len(blocks)) if i not in pointed] + list(range(len(blocks)))
+    for start in starts:
+        i: int | None = start
+        while i is not None and i not in seen:
+            seen.add(i)
+            ordered.append(i)
+            i = index.get(blocks[i][0].get("IDNEXT"))
+    return [blocks[i] for i in ordered]
+
+
+class _WordBuilder:
+    """Turns ALTO Strings into words, joining line-end hyphenation once.
+
+    Three encodings occur: SUBS_TYPE=HypPart1/HypPart2 with the whole word in SUBS_CONTENT
+    (docWorks, Tesseract-free producers); a <HYP> element after the last String of a line; and
+    ground truths that leave the hyphen ("¬", "⸗" or "-") at the end of the last String.
+    """
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.confs: list[list[float]] = []
+        self.block: list[int] = []
+        self.string_index: dict[str, int] = {}
+        self.raw_max = 0.0
+        self.pending: int | None = None  # word emitted at HypPart1, awaiting its HypPart2
+        self.pending_has_subs = False
+
+    def add_block(self, block: etree._Element, block_index: int) -> None:
+        eol: tuple[int, int, str] | None = None  # (word index, chars to strip, hyphen mark)
+        for line in block:
+            if localname(line) != "TextLine":
+                continue
+            first = True
+            last: int | None = None  # index of the last word emitted on this line
+            last_is_part1 = False
+            hyp_mark: str | None = None
+            for el in line:
+                name = localname(el)
+                if name == "HYP":
+                    hyp_mark = el.get("CONTENT") or "-"
+                    continue
+                if name != "String":
+                    continue
+                content = (el.get("CONTENT") or "").strip()
+                subs = el.get("SUBS_TYPE")
+                conf = self._conf(el.get("WC"))
+                sid = el.get("ID")
+                if subs == "HypPart2" and self.pending is not None:
+                    i = self.pending
+                    if not self.pending_has_subs:
+                        self.texts[i] += content
+                    self._add_conf(i, conf, sid)
+                    self.pending = None
+                    first, last, hyp_mark = False, None, None
+                    continue
+                if first:
+                    self.pending = None  # a HypPart2 must open the next line with text
+                if first and eol is not None and content:
+                    i, strip, mark = eol
+                    head = self.texts[i][: len(self.texts[i]) - strip]
+                    # a capital after the break is a compound ("Königlich-Großherzogl."):
+                    # keep the printed mark; otherwise it was a word split by the line end
+                    self.texts[i] = head + (mark + content if content[0].isupper() else content)
+                    self._add_conf(i, conf, sid)
+                    eol = None
+                    first, last, last_is_part1, hyp_mark = False, i, False, None
+                    if subs == "HypPart1":
+                        self._start_pending(i, el, content)
+                        last_is_part1 = True
+                    continue
+                first = False
+                eol = None
+                if subs == "HypPart1":
+                    word = (el.get("SUBS_CONTENT") or "").strip() or content
+                else:
+                    word = content
+                if not word:
+                    continue
+                i = self._emit(word, conf, block_index, sid)
+                last, last_is_part1, hyp_mark = i, subs == "HypPart1", None
+                if subs == "HypPart1":
+                    self._start_pending(i, el, content)
+            if last is not None and not last_is_part1:
+                text = self.texts[last]
+                if hyp_mark is not None:
+                    eol = (last, 0, hyp_mark)
+                elif len(text) > 1 and text[-1] in _HYPHENS and text[-2].isalpha():
+                    eol = (last, 1, text[-1])
+        if eol is not None and eol[1] == 0:
+            # a <HYP> with nothing to join in this block: keep the printed mark
+            self.texts[eol[0]] += eol[2]
+
+    def _start_pending(self, i: int, el: etree._Element, content: str) -> None:
+        self.pending = i
+        self.pending_has_subs = bool((el.get("SUBS_CONTENT") or "").strip())
+
+    def _conf(self, raw: str | None) -> float | None:
+        if raw is None or raw == "":
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            return None
+        if value < 0:
+            return None
+        self.raw_max = max(self.raw_max, value)
+        return value
+
+    def _emit(self, word: str, conf: float | None, block_index: int, sid: str | None) -> int:
+        self.texts.append(word)
+        self.confs.append([conf] if conf is not None else [])
+        self.block.append(block_index)
+        if sid:
+            self.string_index[sid] = len(self.texts) - 1
+        return len(self.texts) - 1
+
+    def _add_conf(self, i: int, conf: float | None, sid: str | None) -> None:
+        if conf is not None:
+            self.confs[i].append(conf)
+        if sid:
+            self.string_index[sid] = i
+
+    def finish(self) -> list[tuple[str, float | None, int]]:
+        # WC is 0..1 in the ALTO schema; some producers write percentages (0..100)
+        scale = 100.0 if self.raw_max > 1.0 else 1.0
+        out = []
+        for text, confs, block in zip(self.texts, self.confs, self.block, strict=True):
+            conf = min(1.0, sum(confs) / len(confs) / scale) if confs else None
+            out.append((text, round(conf, 4) if conf is not None else None, block))
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Finding units
+
+
+def find(root: Path, **options: Any) -> Iterator[Path]:
+    """Yield the units to parse, sorted: METS files, folders of ALTO pages, lone ALTO files.
+
+    ALTO files a METS references, or that sit in a folder holding a METS, belong to that issue
+    and are not yielded. XML files that cannot be read are yielded alone, so `parse` reports them.
+    """
+    _check_options(options)
+    root = Path(root)
+    kinds = {p: _sniff(p) for p in sorted(root.rglob("*")) if p.is_file()
+             and p.suffix.lower() == ".xml"}
+    mets = [p for p, k in kinds.items() if k == "mets"]
+    claimed: set[Path] = set()
+    for m in mets:
+        try:
+            claimed.update(p for p in _mets_alto_paths(m) if p is not None)
+        except SourceError:
+            continue
+    mets_dirs = {m.parent for m in mets}
+    folders: dict[Path, list[Path]] = {}
+    units: list[Path] = list(mets)
+    for p, kind in kinds.items():
+        if kind == "mets" or p in claimed or p.parent in mets_dirs:
+            continue
+        if kind == "alto":
+            folders.setdefault(p.parent, []).append(p)
+        elif kind is None:
+            units.append(p)
+        else:
+            logger.info("skipping %s: root element <%s> is neither ALTO nor METS", p, kind)
+    for folder, pages in folders.items():
+        units.append(pages[0] if len(pages) == 1 else folder)
+    yield from sorted(units, key=lambda u: u.as_posix())
+
+
+def _sniff(path: Path) -> str | None:
+    """Local name of the root element; None when the file is not well-formed from the start."""
+    try:
+        for _event, el in iterparse(path, events=("start",)):
+            return localname(el)
+    except (SourceError, OSError):
+        return None
+    return None
+
+
+def _check_options(options: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown alto option(s) {unknown}; accepted: {sorted(OPTIONS)}")
+    merged = {**OPTIONS, **options}
+    if merged["granularity"] not in GRANULARITIES:
+        raise ValueError(f"granularity {merged['granularity']!r} not in {GRANULARITIES}")
+    return merged
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing units
+
+
+def parse(path: Path, *, root: Path, collection: str, kind: str = "press",
+          **options: Any) -> Iterator[Record | Page | Reject]:
+    """Parse one unit from `find` into issue (or article) Records, Pages and Rejects."""
+    opts = _check_options(options)
+    path, root = Path(path), Path(root)
+    if path.is_dir():
+        pages = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".xml"
+                       and _sniff(p) == "alto")
+        yield from _parse_pages(path, pages, root=root, collection=collection, kind=kind,
+                                opts=opts)
+    elif _sniff(path) == "mets":
+        yield from _parse_issue(path, root=root, collection=collection, kind=kind, opts=opts)
+    else:
+        yield from _parse_pages(path, [path], root=root, collection=collection, kind=kind,
+                                opts=opts)
+
+
+def _rel(path: Path, root: Path) -> str:
+    """Path relative to the collection root's parent (so it starts with the collection folder)."""
+    base = root.parent
+    try:
+        return Path(os.path.relpath(path, base)).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _local_id(path: Path, root: Path) -> str:
+    rel = Path(os.path.relpath(path, root)).as_posix()
+    if rel == ".":
+        return root.name
+    return rel[:-4] if rel.lower().endswith(".xml") else rel
+
+
+def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, kind: str,
+                 opts: dict[str, Any]) -> Iterator[Record | Page | Reject]:
+    """ALTO pages without METS: a folder of pages (one document) or a single page file."""
+    doc_id = f"{collection}:{_local_id(unit, root)}"
+    single = unit.is_file()
+    use_wc = bool(opts["use_word_confidence"])
+    texts: list[str] = []
+    acc = _Accumulator()
+    first: AltoPage | None = None
+    for number, page_path in enumerate(pages, start=1):
+        try:
+            alto = read_alto(page_path, default_dpi=float(opts["default_dpi"]))
+        except SourceError as exc:
+            if single:
+                raise
+            yield Reject(collection, _rel(page_path, root), "ingest", "missing_page",
+                         f"{exc.reason}: {exc.detail}")
+            continue
+        first = first or alto
+        acc.add(alto)
+        texts.append(alto.text)
+        yield _page_row(alto, doc_id=doc_id, page_number=number,
+                        alto_path=_rel(page_path, root), image_path=None, use_wc=use_wc)
+    if first is None:
+        yield Reject(collection, _rel(unit, root), "ingest", "no_text",
+                     f"none of {len(pages)} ALTO pages could be read")
+        return
+    date_text, iso = _date_from_path(Path(os.path.relpath(unit, root)))
+    metadata = {**_alto_metadata(first), "n_pages": str(len(pages)),
+                "n_pages_missing": str(len(pages) - acc.n_pages)}
+    if date_text:
+        metadata["date_source"] = "path"
+    yield Record(
+        doc_id=doc_id, collection=collection, kind=kind,  # type: ignore[arg-type]
+        text="\n\n".join(t for t in texts if t),
+        source_path=_rel(unit, root),
+        source_format="alto",
+        source_sha256=sha256_file(unit) if single else _sha256_of_files(pages),
+        language=acc.language(),
+        ocr_confidence=acc.mean() if use_wc else None,
+        metadata=metadata,
+        **parse_date(iso).record_fields(date_text),
+    ).finalize()
+
+
+def _sha256_of_files(paths: Sequence[Path]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode() + b"\0" + sha256_file(p).encode() + b"\n")
+    return h.hexdigest()
+
+
+@dataclass
+class _Accumulator:
+    """Issue-level word confidence (weighted by words) and page languages."""
+
+    conf_sum: float = 0.0
+    conf_n: int = 0
+    n_pages: int = 0
+    langs: Counter[str] = field(default_factory=Counter)
+
+    def add(self, alto: AltoPage) -> None:
+        self.n_pages += 1
+        for _w, c in alto.words:
+            if c is not None:
+                self.conf_sum += c
+                self.conf_n += 1
+        if alto.language:
+            self.langs[alto.language] += alto.n_words
+
+    def mean(self) -> float | None:
+        return round(self.conf_sum / self.conf_n, 4) if self.conf_n else None
+
+    def language(self) -> str | None:
+        return self.langs.most_common(1)[0][0] if self.langs else None
+
+
+def _alto_metadata(alto: AltoPage) -> dict[str, str]:
+    meta = {"alto_version": alto.version, "alto_namespace": alto.namespace or "(none)",
+            "measurement_unit": alto.unit}
+    if alto.dpi is not None:
+        meta["dpi"] = f"{alto.dpi:g}"
+        meta["dpi_source"] = alto.dpi_source
+    if alto.software:
+        meta["ocr_software"] = alto.software
+    return meta
+
+
+def _date_from_path(rel: Path) -> tuple[str | None, str | None]:
+    """A date written in folder or file names (RERO '18451228_01', ONB '.../1772/...')."""
+    for part in reversed(rel.parts):
+        for m in _PATH_YMD.finditer(part):
+            try:
+                d = dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                continue
+            return m[0], d.isoformat()
+    for part in reversed(rel.parts):
+        if _PATH_YEAR.match(part):
+            return part, part
+    return None, None
+
+
+# --------------------------------------------------------------------------------------------
+# METS issues
+
+
+@dataclass
+class _MetsFile:
+    id: str
+    href: str | None
+    mimetype: str
+    use: str
+
+
+@dataclass
+class _MetsPage:
+    number: int  # 1-based position in the physical structMap
+    alto: _MetsFile | None
+    image: _MetsFile | None
+    div_id: str
+
+
+@dataclass
+class _Mods:
+    title: str | None = None
+    date: str | None = None
+    languages: list[str] = field(default_factory=list)
+    publisher: str | None = None
+    place: str | None = None
+    number: str | None = None
+
+
+def _mets_files(tree: etree._ElementTree) -> dict[str, _MetsFile]:
+    files: dict[str, _MetsFile] = {}
+    for el in tree.iter():
+        if localname(el) != "file" or not el.get("ID"):
+            continue
+        href = None
+        for loc in el:
+            if localname(loc) == "FLocat":
+                href = next((v for k, v in loc.attrib.items()
+                             if etree.QName(k).localname == "href"), None)
+                break
+        uses = [a.get("USE", "") + " " + a.get("ID", "") for a in el.iterancestors()
+                if localname(a) == "fileGrp"]
+        files[el.get("ID", "")] = _MetsFile(el.get("ID", ""), href,
+                                            (el.get("MIMETYPE") or "").lower(), " ".join(uses))
+    return files
+
+
+def _is_alto_file(f: _MetsFile) -> bool:
+    href = (f.href or "").lower()
+    return "xml" in f.mimetype or href.endswith(".xml")
+
+
+def _is_image_file(f: _MetsFile) -> bool:
+    return f.mimetype.startswith("image/")
+
+
+def _structmaps(tree: etree._ElementTree, kind: str) -> list[etree._Element]:
+    return [e for e in tree.iter() if localname(e) == "structMap"
+            and (e.get("TYPE") or "").upper() == kind]
+
+
+def _div_file_ids(div: etree._Element) -> list[str]:
+    """FILEIDs a div points to itself (fptr@FILEID or areas under its fptr), not via sub-divs."""
+    ids: list[str] = []
+    for fptr in div:
+        if localname(fptr) != "fptr":
+            continue
+        if fptr.get("FILEID"):
+            ids.append(fptr.get("FILEID", ""))
+        ids.extend(a.get("FILEID", "") for a in fptr.iter()
+                   if localname(a) == "area" and a.get("FILEID"))
+    return ids
+
+
+def _mets_pages(tree: etree._ElementTree, files: dict[str, _MetsFile]) -> list[_MetsPage]:
+    """Pages in physical structMap order, each with its ALTO (and image) file."""
+    pages: list[tuple[int, int, etree._Element, list[str]]] = []
+
+    def walk(div: etree._Element) -> None:
+        for child in div:
+            if localname(child) != "div":
+                continue
+            ids = [i for i in _div_file_ids(child) if i in files]
+            if any(_is_alto_file(files[i]) for i in ids):
+                order = child.get("ORDER")
+                pages.append((int(order) if order and order.isdigit() else len(pages) + 1,
+                              len(pages), child, ids))
+            else:
+                walk(child)
+
+    for smap in _structmaps(tree, "PHYSICAL")[:1]:
+        walk(smap)
+    if not pages:
+        # no physical structMap: the ALTO files in fileSec order are the pages
+        alto = [f for f in files.values() if _is_alto_file(f)]
+        return [_MetsPage(n, f, None, "") for n, f in enumerate(alto, start=1)]
+    pages.sort(key=lambda p: (p[0], p[1]))
+    out = []
+    for n, (_order, _pos, div, ids) in enumerate(pages, start=1):
+        alto = next(files[i] for i in ids if _is_alto_file(files[i]))
+        image = next((files[i] for i in ids if _is_image_file(files[i])), None)
+        out.append(_MetsPage(n, alto, image, div.get("ID", "")))
+    return out
+
+
+def _resolve(href: str | None, base: Path) -> Path | None:
+    """A FLocat href ('file://./text/x.xml', 'x.xml', URL-encoded) as a path under `base`."""
+    if not href:
+        return None
+    h = unquote(href.strip())
+    if h.lower().startswith("file://"):
+        h = h[7:]
+    if "://" in h:
+        return None  # remote URL: not a file of this collection
+    return Path(os.path.normpath(base / h))
+
+
+def _mets_alto_paths(mets: Path) -> list[Path | None]:
+    tree = parse_xml(mets)
+    files = _mets_files(tree)
+    return [_resolve(p.alto.href if p.alto else None, mets.parent)
+            for p in _mets_pages(tree, files)]
+
+
+def _dmd_mods(tree: etree._ElementTree) -> dict[str, etree._Element]:
+    out: dict[str, etree._Element] = {}
+    for sec in tree.iter():
+        if localname(sec) == "dmdSec" and sec.get("ID"):
+            mods = next((e for e in sec.iter() if localname(e) == "mods"), None)
+            if mods is not None:
+                out[sec.get("ID", "")] = mods
+    return out
+
+
+def _issue_dmd_ids(tree: etree._ElementTree, dmd: dict[str, etree._Element]) -> list[str]:
+    """dmdSec IDs describing the issue, most specific (ISSUE) first, then title-level ones."""
+    ranked: list[tuple[int, int, str]] = []
+    for pos, div in enumerate(e for e in tree.iter() if localname(e) == "div"):
+        dtype = (div.get("TYPE") or "").lower()
+        if dtype in _ISSUE_DIV_TYPES and div.get("DMDID"):
+            rank = 0 if dtype == "issue" else 1
+            ranked.extend((rank, pos, i) for i in (div.get("DMDID") or "").split())
+    ids: list[str] = []
+    for _r, _p, i in sorted(ranked):
+        if i in dmd and i not in ids:
+            ids.append(i)
+    # profiles that name issue-level sections by convention (docWorks: MODSMD_PRINT/ISSUE)
+    ids.extend(i for i in dmd if i not in ids and re.search(r"PRINT|ISSUE|COLLECTION", i, re.I))
+    return ids
+
+
+def _children(el: etree._Element, name: str) -> list[etree._Element]:
+    return [c for c in el if localname(c) == name]
+
+
+def _text(el: etree._Element | None) -> str | None:
+    if el is None:
+        return None
+    t = " ".join("".join(el.itertext()).split())
+    return t or None
+
+
+def _read_mods(mods: etree._Element) -> _Mods:
+    out = _Mods()
+    for ti in _children(mods, "titleInfo"):
+        title = _text(next(iter(_children(ti, "title")), None))
+        if title and title not in _PLACEHOLDERS:
+            non_sort = _text(next(iter(_children(ti, "nonSort")), None))
+            out.title = f"{non_sort} {title}" if non_sort else title
+            break
+    for oi in _children(mods, "originInfo"):
+        dates = [d for d in oi if localname(d) in ("dateIssued", "dateCreated") and _text(d)]
+        dates.sort(key=lambda d: d.get("keyDate") != "yes")
+        if dates and out.date is None:
+            out.date = _text(dates[0])
+        for pub in _children(oi, "publisher"):
+            out.publisher = out.publisher or _text(pub)
+        for place in _children(oi, "place"):
+            out.place = out.place or _text(next(iter(_children(place, "placeTerm")), None))
+    for lang in _children(mods, "language"):
+        for term in _children(lang, "languageTerm"):
+            raw = _text(term)
+            code = (normalise_code(raw) if term.get("type") == "code"
+                    else _LANGUAGE_NAMES.get((raw or "").lower()) or normalise_code(raw))
+            if code and code not in out.languages:
+                out.languages.append(code)
+    for ti in _children(mods, "titleInfo"):
+        out.number = out.number or _text(next(iter(_children(ti, "partNumber")), None))
+    for part in _children(mods, "part"):
+        for detail in part.iter():
+            if localname(detail) == "number":
+                out.number = out.number or _text(detail)
+    return out
+
+
+def _mets_dpi(tree: etree._ElementTree) -> float | None:
+    # NISO MIX in amdSec: MIX 2.0 xSamplingFrequency / xOpticalResolution, MIX 1.0 (NDNP)
+    # XphysScanResolution
+    for el in tree.iter():
+        if localname(el) in ("xSamplingFrequency", "xOpticalResolution", "XphysScanResolution",
+                             "XSamplingFrequency"):
+            try:
+                value = float((el.text or "").strip())
+            except ValueError:
+                continue
+            if value > 0:
+                return value
+    return None
+
+
+def _normalised_date(text: str | None) -> str | None:
+    """The form parse_date understands: docWorks writes day-first '01.08.1821'."""
+    if text is None:
+        return None
+    m = _DMY.match(text)
+    if m:
+        return f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
+    return text
+
+
+@dataclass
+class _Issue:
+    doc_id: str
+    title: str | None
+    newspaper: str | None
+    date_text: str | None
+    date_iso: str | None
+    language: str | None
+    place: str | None
+    metadata: dict[str, str]
+
+
+def _read_issue(tree: etree._ElementTree, mets: Path, *, root: Path, collection: str,
+                opts: dict[str, Any]) -> _Issue:
+    dmd = _dmd_mods(tree)
+    issue_mods = [_read_mods(dmd[i]) for i in _issue_dmd_ids(tree, dmd)]
+    metadata: dict[str, str] = {}
+    newspaper = next((m.title for m in issue_mods if m.title), None)
+    if newspaper is None and opts.get("newspaper_title"):
+        newspaper = str(opts["newspaper_title"])
+        metadata["title_source"] = "options"
+    date_text = next((m.date for m in issue_mods if m.date), None)
+    rel_dir = Path(os.path.relpath(mets.parent, root))
+    if date_text:
+        metadata["date_source"] = "mods"
+        date_iso = _normalised_date(date_text)
+    else:
+        date_text, date_iso = _date_from_path(rel_dir / mets.name)
+        if date_text:
+            metadata["date_source"] = "path"
+    languages: list[str] = next((m.languages for m in issue_mods if m.languages), [])
+    if languages:
+        metadata["language_source"] = "mods"
+    else:
+        # BL puts languages on the articles only: take the one most of them declare
+        counts = Counter(code for i, el in dmd.items() for code in _read_mods(el).languages)
+        if counts:
+            languages = [c for c, _n in counts.most_common()]
+            metadata["language_source"] = "mods-articles"
+    if languages:
+        metadata["languages"] = ",".join(languages)
+    printer = next((m.publisher for m in issue_mods if m.publisher), None)
+    if printer:
+        metadata["printer"] = printer
+    number = next((m.number for m in issue_mods if m.number), None)
+    if number:
+        metadata["issue_number"] = number
+    mroot = tree.getroot()
+    for attr in ("OBJID", "LABEL", "PROFILE"):
+        value = mroot.get(attr)
+        if value and value not in _PLACEHOLDERS:
+            metadata[f"mets_{attr.lower()}"] = value
+    if len(rel_dir.parts) >= 1 and rel_dir.as_posix() != ".":
+        parent = rel_dir.parent.as_posix()
+        if parent != ".":
+            metadata["journal_folder"] = parent
+    # two METS in one folder would share the folder id: then the METS name is the id
+    siblings = [p for p in mets.parent.glob("*.xml") if p != mets and _sniff(p) == "mets"]
+    local = _local_id(mets if siblings else mets.parent, root)
+    day = parse_date(date_iso).start if date_iso else None
+    when = day.isoformat() if day and parse_date(date_iso).precision == "day" else date_text
+    title = f"{newspaper.rstrip('. ')}, {when}" if newspaper and when else newspaper
+    return _Issue(f"{collection}:{local}", title, newspaper, date_text, date_iso,
+                  languages[0] if languages else None,
+                  next((m.place for m in issue_mods if m.place), None), metadata)
+
+
+def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
+                 opts: dict[str, Any]) -> Iterator[Record | Page | Reject]:
+    tree = parse_xml(mets)
+    files = _mets_files(tree)
+    pages = _mets_pages(tree, files)
+    if not pages:
+        raise SourceError("no_pages", f"{mets.name} references no ALTO file")
+    issue = _read_issue(tree, mets, root=root, collection=collection, opts=opts)
+    use_wc = bool(opts["use_word_confidence"])
+    mets_dpi = _mets_dpi(tree)
+    by_article = opts["granularity"] == "article"
+    kept: dict[str, AltoPage] = {}  # FILEID -> page, kept only for article granularity
+    texts: list[str] = []
+    acc = _Accumulator()
+    first: AltoPage | None = None
+    n_missing = 0
+    for page in pages:
+        path = _resolve(page.alto.href if page.alto else None, mets.parent)
+        shown = _rel(path, root) if path else (page.alto.href if page.alto else "") or ""
+        problem = _page_problem(path, root)
+        alto: AltoPage | None = None
+        if problem is None and path is not None:
+            try:
+                alto = read_alto(path, dpi=mets_dpi, default_dpi=float(opts["default_dpi"]))
+            except SourceError as exc:
+                problem = f"{exc.reason}: {exc.detail}"
+        if alto is None:
+            n_missing += 1
+            yield Reject(collection, shown or _rel(mets, root), "ingest", "missing_page",
+                         f"{issue.doc_id} page {page.number}: {problem}")
+            continue
+        first = first or alto
+        acc.add(alto)
+        texts.append(alto.text)
+        image = _resolve(page.image.href, mets.parent) if page.image else None
+        yield _page_row(alto, doc_id=issue.doc_id, page_number=page.number, alto_path=shown,
+                        image_path=_rel(image, root) if image else None, use_wc=use_wc)
+        if by_article and page.alto is not None:
+            kept[page.alto.id] = alto
+    yield from _unreferenced(mets, pages, root=root, collection=collection)
+    if first is None:
+        yield Reject(collection, _rel(mets, root), "ingest", "no_text",
+                     f"none of the {len(pages)} pages of {issue.doc_id} could be read")
+        return
+    metadata = {**_alto_metadata(first), **issue.metadata, "n_pages": str(len(pages)),
+                "n_pages_missing": str(n_missing)}
+    if metadata.get("dpi_source") == "given":
+        metadata["dpi_source"] = "mets"
+    common: dict[str, Any] = {
+        "collection": collection, "kind": kind, "source_path": _rel(mets, root),
+        "source_format": "mets+alto", "source_sha256": sha256_file(mets),
+        "publisher": issue.newspaper, "language": issue.language, "place": issue.place,
+        **parse_date(issue.date_iso).record_fields(issue.date_text),
+    }
+    if not by_article:
+        yield Record(doc_id=issue.doc_id, title=issue.title,
+                     text="\n\n".join(t for t in texts if t),
+                     ocr_confidence=acc.mean() if use_wc else None,
+                     metadata=metadata, **common).finalize()
+        return
+    yield from _articles(tree, files, kept, issue=issue, common=common, metadata=metadata,
+                         use_wc=use_wc, collection=collection, mets=mets, root=root)
+
+
+def _page_problem(path: Path | None, root: Path) -> str | None:
+    if path is None:
+        return "no file location in METS"
+    if not Path(os.path.abspath(path)).is_relative_to(Path(os.path.abspath(root))):
+        return f"file location {path} is outside the collection"
+    if not path.is_file():
+        return f"file {path.name} not found"
+    return None
+
+
+def _unreferenced(mets: Path, pages: list[_MetsPage], *, root: Path,
+                  collection: str) -> Iterator[Reject]:
+    """ALTO files beside the issue's pages that its METS does not list (else silently lost)."""
+    listed = {_resolve(p.alto.href, mets.parent) for p in pages if p.alto}
+    folders = {p.parent for p in listed if p is not None} | {mets.parent}
+    for folder in sorted(folders):
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.glob("*.xml")):
+            if p not in listed and p != mets and _sniff(p) == "alto":
+                yield Reject(collection, _rel(p, root), "ingest", "unreferenced_page",
+                             f"ALTO file not listed in {mets.name}")
+
+
+# --------------------------------------------------------------------------------------------
+# Articles (granularity: article)
+
+
+def _articles(tree: etree._ElementTree, files: dict[str, _MetsFile],
+              pages: dict[str, AltoPage], *, issue: _Issue, common: dict[str, Any],
+              metadata: dict[str, str], use_wc: bool, collection: str, mets: Path,
+              root: Path) -> Iterator[Record | Reject]:
+    """One Record per logical article, plus one for the words no article claims.
+
+    BnL/BnF/RERO articles point to ALTO blocks (area BEGIN = TextBlock or ComposedBlock ID);
+    BL articles link (structLink smLinkGrp) to physical page areas whose BEGIN..END are
+    String IDs. Words outside every article (mastheads, section headings, adverts) go to a
+    record `<issue>/other`, so choosing article granularity loses no text.
+    """
+    dmd = _dmd_mods(tree)
+    arts = _article_divs(tree)
+    if not arts:
+        yield Reject(collection, _rel(mets, root), "ingest", "no_articles",
+                     f"{issue.doc_id}: METS has no logical article structure")
+        return
+    area_index = _area_index(tree)
+    links = _struct_links(tree)
+    covered: dict[str, set[int]] = {fid: set() for fid in pages}
+    seen: set[str] = set()
+    for n, div in enumerate(arts, start=1):
+        art_id = div.get("ID") or f"article{n:04d}"
+        if art_id in seen:
+            continue
+        seen.add(art_id)
+        areas = _areas_of(div) + [a for ref in links.get(art_id, ()) for a in
+                                  area_index.get(ref, [])]
+        chunks: list[tuple[bool, str]] = []  # (is a word range, text)
+        confs: list[float] = []
+        unresolved = 0
+        for file_id, begin, end in areas:
+            alto = pages.get(file_id)
+            found = _area_words(alto, begin, end) if alto else None
+            if alto is None or found is None:
+                unresolved += 1
+                continue
+            is_range, indices = found
+            covered[file_id].update(indices)
+            confs.extend(c for i in indices if (c := alto.words[i][1]) is not None)
+            text = (" ".join(alto.words[i][0] for i in indices) if is_range
+                    else alto.blocks.get(begin, ""))
+            if text:
+                chunks.append((is_range, text))
+        mods = next((_read_mods(dmd[i]) for i in (div.get("DMDID") or "").split() if i in dmd),
+                    _Mods())
+        text = _join_chunks(chunks)
+        if not text:
+            yield Reject(collection, _rel(mets, root), "ingest", "no_text",
+                         f"{issue.doc_id}/{art_id}: article has no readable text "
+                         f"({unresolved} of {len(areas)} areas unresolved)")
+            continue
+        art_meta = {**metadata, "issue_id": issue.doc_id, "article_id": art_id,
+                    "article_type": div.get("TYPE", ""), "n_areas": str(len(areas)),
+                    "n_areas_unresolved": str(unresolved)}
+        fields = dict(common)
+        if mods.languages:
+            art_meta["languages"] = ",".join(mods.languages)
+            fields["language"] = mods.languages[0]
+        yield Record(doc_id=f"{issue.doc_id}/{art_id}", title=mods.title or _label(div),
+                     text=text, ocr_confidence=_mean(confs) if use_wc else None,
+                     metadata=art_meta, **fields).finalize()
+    yield from _rest(pages, covered, issue=issue, common=common, metadata=metadata,
+                     use_wc=use_wc)
+
+
+def _rest(pages: dict[str, AltoPage], covered: dict[str, set[int]], *, issue: _Issue,
+          common: dict[str, Any], metadata: dict[str, str], use_wc: bool) -> Iterator[Record]:
+    blocks: list[str] = []
+    confs: list[float] = []
+    for fid, alto in pages.items():
+        current: list[str] = []
+        last_block: str | None = None
+        for i, (word, conf) in enumerate(alto.words):
+            if i in covered[fid]:
+                continue
+            if alto.word_blocks[i] != last_block and current:
+                blocks.append(" ".join(current))
+                current = []
+            last_block = alto.word_blocks[i]
+            current.append(word)
+            if conf is not None:
+                confs.append(conf)
+        if current:
+            blocks.append(" ".join(current))
+    if blocks:
+        yield Record(doc_id=f"{issue.doc_id}/other", title=f"{issue.title or issue.doc_id}: "
+                     "text outside articles", text="\n\n".join(blocks),
+                     ocr_confidence=_mean(confs) if use_wc else None,
+                     metadata={**metadata, "issue_id": issue.doc_id, "article_id": "other",
+                               "article_type": "outside_articles"}, **common).finalize()
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _join_chunks(chunks: list[tuple[bool, str]]) -> str:
+    # BL word ranges are pieces of running text (often one line each): join them with spaces;
+    # whole blocks are paragraphs and keep a blank line between them
+    out = ""
+    prev_range = False
+    for is_range, text in chunks:
+        sep = " " if is_range and prev_range else "\n\n"
+        out = f"{out}{sep}{text}" if out else text
+        prev_range = is_range
+    return out
+
+
+def _label(div: etree._Element) -> str | None:
+    label = (div.get("LABEL") or "").strip()
+    return label if label and label not in _PLACEHOLDERS else None
+
+
+def _article_divs(tree: etree._ElementTree) -> list[etree._Element]:
+    out = []
+    for smap in _structmaps(tree, "LOGICAL"):
+        for div in smap.iter():
+            # an article nested in another article is read as part of the outer one
+            if _is_article(div) and not any(_is_article(a) for a in div.iterancestors()):
+                out.append(div)
+    return out
+
+
+def _is_article(div: etree._Element) -> bool:
+    return localname(div) == "div" and (div.get("TYPE") or "").lower() in _ARTICLE_DIV_TYPES
+
+
+def _areas_of(div: etree._Element) -> list[tuple[str, str, str | None]]:
+    """(FILEID, BEGIN, END) of every area under a logical div, in document order."""
+    return [(a.get("FILEID", ""), a.get("BEGIN", ""), a.get("END")) for a in div.iter()
+            if localname(a) == "area" and a.get("BEGIN")]
+
+
+def _area_index(tree: etree._ElementTree) -> dict[str, list[tuple[str, str, str | None]]]:
+    """Physical page-area div ID -> its ALTO areas (BL links articles to these)."""
+    out: dict[str, list[tuple[str, str, str | None]]] = {}
+    for smap in _structmaps(tree, "PHYSICAL"):
+        for div in smap.iter():
+            if localname(div) == "div" and div.get("ID"):
+                areas = [(a.get("FILEID", ""), a.get("BEGIN", ""), a.get("END"))
+                         for fptr in _children(div, "fptr") for a in fptr.iter()
+                         if localname(a) == "area" and a.get("BEGIN")]
+                if areas:
+                    out[div.get("ID", "")] = areas
+    return out
+
+
+def _struct_links(tree: etree._ElementTree) -> dict[str, list[str]]:
+    """BL structLink: smLinkGrp locators from an article div to physical page areas."""
+    out: dict[str, list[str]] = {}
+    for grp in tree.iter():
+        if localname(grp) != "smLinkGrp":
+            continue
+        locs: dict[str, str] = {}
+        for loc in grp:
+            if localname(loc) == "smLocatorLink":
+                attrs = {etree.QName(k).localname: v for k, v in loc.attrib.items()}
+                locs[attrs.get("label", "")] = attrs.get("href", "").lstrip("#")
+        for arc in grp:
+            if localname(arc) == "smArcLink":
+                attrs = {etree.QName(k).localname: v for k, v in arc.attrib.items()}
+                src, dst = locs.get(attrs.get("from", "")), locs.get(attrs.get("to", ""))
+                if src and dst:
+                    out.setdefault(src, []).append(dst)
+    return out
+
+
+def _area_words(alto: AltoPage, begin: str, end: str | None
+                ) -> tuple[bool, list[int]] | None:
+    """Word indices of an area: a block (BEGIN = block ID) or a String range BEGIN..END."""
+    if begin in alto.blocks and (not end or end == begin):
+        return False, [i for i, b in enumerate(alto.word_blocks)
+                       if b == begin or begin in alto.block_parents.get(b, ())]
+    i = alto.string_index.get(begin)
+    j = alto.string_index.get(end or begin)
+    if i is None or j is None:
+        return None
+    return True, list(range(min(i, j), max(i, j) + 1))
