@@ -1,0 +1,572 @@
+"""spaCy annotation for the `nlp` stage: documents -> tokens, entities, per-document statistics.
+
+Pure functions run inside one Dask task; pipelines are cached per worker process in this module.
+Spec: https://spacy.io/api/language#pipe , lookups: https://github.com/explosion/spacy-lookups-data
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import spacy
+from spacy.attrs import ENT_TYPE, IDX, IS_ALPHA, IS_SPACE, IS_STOP, LEMMA, LENGTH, POS, SENT_START
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ingest.language import normalise_code
+from ingest.record import ENTITY_SCHEMA, TOKEN_SCHEMA
+
+logger = logging.getLogger(__name__)
+
+NORMALISE_STEPS: tuple[str, ...] = ("long_s", "ligatures", "uv_ij", "eol_hyphens")
+FALLBACKS: tuple[str, ...] = ("blank", "error")
+
+DOC_STATS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("language", pa.string(), nullable=False),  # the language the doc was annotated as
+        pa.field("model", pa.string(), nullable=False),  # package name or "blank:en+lookups"
+        pa.field("n_tokens", pa.int64(), nullable=False),  # whitespace tokens excluded
+        pa.field("n_sentences", pa.int64(), nullable=False),
+        pa.field("n_entities", pa.int64(), nullable=False),  # origin "ner" only
+        pa.field("n_alpha", pa.int64(), nullable=False),
+        pa.field("n_chunks", pa.int64(), nullable=False),  # pieces of <= max_chars fed to spaCy
+    ]
+)
+
+
+class ModelUnavailable(RuntimeError):
+    """A configured spaCy package cannot be loaded and the config says fallback: error."""
+
+
+@dataclass(frozen=True)
+class NlpConfig:
+    """What to run: one spaCy package per language, and how to treat historical spellings."""
+
+    models: dict[str, str] = field(default_factory=dict)  # language -> spaCy package
+    disable: tuple[str, ...] = ()  # components not loaded, e.g. ("parser",)
+    fallback: str = "blank"  # "blank": spacy.blank + lookup lemmatizer + sentencizer; "error"
+    batch_size: int = 64
+    max_chars: int = 100_000  # longer texts are split (paragraph, then sentence, then hard cut)
+    normalise: tuple[str, ...] = ("long_s", "ligatures")
+
+    def __post_init__(self) -> None:
+        # bad config fails loudly, before any worker starts
+        unknown = [s for s in self.normalise if s not in NORMALISE_STEPS]
+        if unknown:
+            raise ValueError(f"nlp normalise: unknown step(s) {unknown}; available: "
+                             f"{', '.join(NORMALISE_STEPS)}")
+        if self.fallback not in FALLBACKS:
+            raise ValueError(f"nlp fallback {self.fallback!r}: use one of {FALLBACKS}")
+        if self.batch_size < 1 or self.max_chars < 1000:
+            raise ValueError("nlp batch_size must be >= 1 and max_chars >= 1000")
+        object.__setattr__(self, "disable", tuple(self.disable))
+        object.__setattr__(self, "normalise", tuple(self.normalise))
+
+
+# ---------------------------------------------------------------------------------------------
+# Historical normalisation. Token and entity offsets always point into the original text;
+# steps that change the length keep a map from normalised to original character positions.
+
+_LONG_S = str.maketrans({"ſ": "s"})
+# Typographic ligatures only; æ and œ are letters of French and Latin and stay.
+_LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "ſt", "ﬆ": "st"}
+_LIGATURE_RE = re.compile("[" + "".join(_LIGATURES) + "]")
+# An OCR line-end hyphen left in the reading text: "gou-\nvernement"; only before a lowercase
+# letter so that "Saint-\nPétersbourg" keeps its hyphen.
+_EOL_HYPHEN_RE = re.compile(r"(?<=\w)[-¬⸗][ \t]*\n[ \t]*(?=[^\W\d_])")
+
+_VOWELS = "aeiouyàâäéèêëîïôöûüÿ"
+_V = f"[{_VOWELS}{_VOWELS.upper()}]"
+# Early-modern printing used u/v and i/j by position, not by sound: "vn", "auoir", "iamais".
+_UV_INITIAL_V = re.compile(r"\b([vV])(?=[bcdfghjklmnpqrstvwxzç])")
+_IJ_INITIAL_I = re.compile(rf"\b([iI])(?={_V})")
+# medial u between vowels (not before u: "pouuoir" -> "pouvoir", "peuuent" -> "peuvent")
+_UV_MEDIAL_EN = re.compile(rf"(?<={_V})([uU])(?={_V})(?![uU])")
+# French: not after o ("jouer", "oui") and not before a final e ("eue", "queue", "lieue")
+_UV_MEDIAL_FR = re.compile(rf"(?<=[^oO\W])(?<={_V})([uU])(?={_V})(?![uU])(?![eEëé]s?\b)")
+
+
+def _swap_case(repl: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: repl.upper() if m.group(1).isupper() else repl
+
+
+def _normalise_uv_ij(text: str, language: str) -> str:
+    """Early-modern u/v, i/j to modern use (1:1, so offsets do not move); fr and en rules only."""
+    if language not in ("fr", "en"):
+        return text
+    text = _UV_INITIAL_V.sub(_swap_case("u"), text)
+    text = _IJ_INITIAL_I.sub(_swap_case("j"), text)
+    medial = _UV_MEDIAL_FR if language == "fr" else _UV_MEDIAL_EN
+    return medial.sub(_swap_case("v"), text)
+
+
+def _rewrite(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
+             ) -> tuple[str, np.ndarray | None]:
+    """Apply a length-changing substitution; return the text and its map to the input offsets.
+
+    The map has len(new) + 1 entries: entry i is the input offset of new character i, and the
+    last entry is len(text). None when nothing matched.
+    """
+    pieces: list[str] = []
+    offsets: list[np.ndarray] = []
+    last = 0
+    for m in pattern.finditer(text):
+        a, b = m.span()
+        pieces.append(text[last:a])
+        offsets.append(np.arange(last, a, dtype=np.int64))
+        r = repl(m)
+        pieces.append(r)
+        # every character of a replacement points at the span it came from
+        offsets.append(np.minimum(a + np.arange(len(r), dtype=np.int64), max(a, b - 1)))
+        last = b
+    if not pieces:
+        return text, None
+    pieces.append(text[last:])
+    offsets.append(np.arange(last, len(text) + 1, dtype=np.int64))
+    return "".join(pieces), np.concatenate(offsets)
+
+
+def normalise_text(text: str, steps: tuple[str, ...], language: str = "fr"
+                   ) -> tuple[str, np.ndarray | None]:
+    """Normalise historical spellings; return (text for NLP, map to original offsets or None).
+
+    None means offsets are unchanged (only 1:1 replacements, or nothing to do).
+    """
+    mapping: np.ndarray | None = None
+    if "long_s" in steps and "ſ" in text:
+        text = text.translate(_LONG_S)
+    if "ligatures" in steps and _LIGATURE_RE.search(text):
+        lig = {k: v.translate(_LONG_S) if "long_s" in steps else v for k, v in _LIGATURES.items()}
+        text, mapping = _compose(mapping, *_rewrite(text, _LIGATURE_RE, lambda m: lig[m.group()]))
+    if "uv_ij" in steps:
+        text = _normalise_uv_ij(text, language)
+    if "eol_hyphens" in steps and _EOL_HYPHEN_RE.search(text):
+        text, mapping = _compose(mapping, *_rewrite(text, _EOL_HYPHEN_RE, lambda m: ""))
+    return text, mapping
+
+
+def _compose(first: np.ndarray | None, text: str, second: np.ndarray | None
+             ) -> tuple[str, np.ndarray | None]:
+    if first is None or second is None:
+        return text, second if first is None else first
+    return text, first[second]
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting long texts
+
+_PARAGRAPH_RE = re.compile(r"\n[ \t]*\n\s*")
+_SENTENCE_END_RE = re.compile(r"[.!?;…][\"'»”’)\]]*\s+")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def split_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """Cut `text` into (start, end) pieces of at most max_chars, at the latest paragraph break,
+    else sentence end, else whitespace, else a hard cut, in the second half of each piece."""
+    spans: list[tuple[int, int]] = []
+    start, n = 0, len(text)
+    while n - start > max_chars:
+        lo, hi = start + max_chars // 2, start + max_chars
+        cut = hi
+        for pattern in (_PARAGRAPH_RE, _SENTENCE_END_RE, _SPACE_RE):
+            last = None
+            for last in pattern.finditer(text, lo, hi):  # noqa: B007 (the last match wins)
+                pass
+            if last is not None:
+                cut = last.end()
+                break
+        spans.append((start, cut))
+        start = cut
+    if start < n or not spans:
+        spans.append((start, n))
+    return spans
+
+
+# ---------------------------------------------------------------------------------------------
+# Pipelines
+
+# Where the English lookup table is wrong for frequent words (measured on ELTeC-eng: "as" ->
+# "a" 792 times in 106 k tokens, "does" -> "doe", "first" -> "1", "evening" -> "even"), or
+# where the tokenizer splits a contraction ("ca|n't", "wo|n't").
+_LOOKUP_OVERRIDES: dict[str, dict[str, str]] = {
+    "en": {"as": "as", "an": "an", "does": "do", "first": "first", "evening": "evening",
+           "'s": "'s", "ca": "can", "wo": "will", "sha": "shall", "more": "more",
+           "most": "most", "well": "well"},
+}
+
+
+class LookupLemmatizer:
+    """Lookup-table lemmas that tolerate capitals: "Children" at a sentence start -> "child".
+
+    Exact form first, then the lowercased form at a sentence start or for words that are not
+    capitalised mid-sentence (likely names: "Rose" stays "Rose", not "rise"). Lemmas of words
+    not in the table are lowercased unless they look like names, as the trained pipelines do.
+    """
+
+    def __init__(self, table: Any, overrides: Mapping[str, str]) -> None:
+        self.table = table
+        self.overrides = dict(overrides)
+        self.cache: dict[tuple[str, bool], str] = {}
+
+    def lemma(self, text: str, at_start: bool) -> str:
+        key = (text, at_start)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        form = text.replace("’", "'")
+        lower = form.lower()
+        capitalised = form[:1].isupper()
+        result: str | None = self.overrides.get(form) or self.table.get(form)
+        if result is None and (at_start or not capitalised):
+            result = self.overrides.get(lower) or self.table.get(lower) or lower
+        if result is None:  # capitalised mid-sentence, unknown as such: a name, "I", "LONDON"
+            result = text
+        if len(self.cache) < 500_000:
+            self.cache[key] = result
+        return result
+
+    def __call__(self, doc: Doc) -> Doc:
+        at_start = True
+        for token in doc:
+            if token.is_sent_start:
+                at_start = True
+            token.lemma_ = self.lemma(token.text, at_start)
+            if at_start and not (token.is_punct or token.is_space):
+                at_start = False
+        return doc
+
+
+@Language.factory("longue_lookup_lemmatizer", default_config={})
+def make_lookup_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
+    """spaCy factory: the lookup lemmatizer over spacy-lookups-data's lemma_lookup table."""
+    from spacy.lookups import load_lookups
+
+    table = load_lookups(nlp.lang, ["lemma_lookup"]).get_table("lemma_lookup")
+    return LookupLemmatizer(table, _LOOKUP_OVERRIDES.get(nlp.lang, {}))
+
+
+@Language.component("longue_paragraph_starts")
+def mark_paragraph_starts(doc: Doc) -> Doc:
+    """A paragraph break (blank line) always starts a sentence; the parser respects it."""
+    text = doc.text
+    if "\n" not in text:
+        return doc
+    idx = doc.to_array([IDX]).astype(np.int64).ravel()
+    for m in _PARAGRAPH_RE.finditer(text):
+        i = int(np.searchsorted(idx, m.end()))
+        if 0 < i < len(idx) and idx[i] == m.end():
+            doc[i].is_sent_start = True
+    return doc
+
+
+_PIPELINES: dict[tuple[str, str | None, tuple[str, ...], str], tuple[Language, dict[str, Any]]]
+_PIPELINES = {}
+
+
+def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any]]:
+    """The pipeline for `lang` (cached per process) and a description of what actually runs."""
+    requested = config.models.get(lang)
+    key = (lang, requested, config.disable, config.fallback)
+    cached = _PIPELINES.get(key)
+    if cached is not None:
+        return cached
+    reason = None
+    nlp = None
+    if requested:
+        try:
+            nlp = spacy.load(requested, exclude=list(config.disable))
+        except (OSError, ImportError, ValueError) as exc:
+            reason = f"{requested} cannot be loaded: {str(exc).splitlines()[0][:200]}"
+            if config.fallback == "error":
+                raise ModelUnavailable(reason) from exc
+    else:
+        reason = f"no model configured for language {lang!r}"
+        if config.fallback == "error":
+            raise ModelUnavailable(reason)
+    if nlp is not None:
+        if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
+            nlp.add_pipe("sentencizer", first=True)
+        nlp.add_pipe("longue_paragraph_starts", first=True)
+        desc = {"language": lang, "requested": requested, "loaded": requested,
+                "version": f"{nlp.meta.get('name', '')} {nlp.meta.get('version', '')}".strip(),
+                "fallback": False, "reason": None}
+    else:
+        nlp, loaded = _load_blank(lang)
+        logger.warning("nlp %s: %s; using %s", lang, reason, loaded)
+        desc = {"language": lang, "requested": requested, "loaded": loaded,
+                "version": f"spacy {spacy.__version__}; spacy-lookups-data "
+                           f"{_version('spacy-lookups-data')}",
+                "fallback": True, "reason": reason}
+    if config.max_chars >= nlp.max_length:
+        nlp.max_length = config.max_chars + 1
+    desc["components"] = list(nlp.pipe_names)
+    _PIPELINES[key] = (nlp, desc)
+    return nlp, desc
+
+
+def _load_blank(lang: str) -> tuple[Language, str]:
+    """spacy.blank(lang) + sentencizer + lookup lemmatizer when spacy-lookups-data has a table."""
+    try:
+        nlp = spacy.blank(lang)
+        name = f"blank:{lang}"
+    except (ImportError, KeyError, ValueError):  # a language spaCy has no class for
+        nlp = spacy.blank("xx")
+        name = "blank:xx"
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("longue_paragraph_starts")
+    if _has_lookup_table(nlp.lang):
+        nlp.add_pipe("longue_lookup_lemmatizer")
+        name += "+lookups"
+    return nlp, name
+
+
+def _has_lookup_table(lang: str) -> bool:
+    from spacy.lookups import load_lookups
+
+    try:
+        return "lemma_lookup" in load_lookups(lang, ["lemma_lookup"], strict=False).tables
+    except (ValueError, OSError, KeyError):
+        return False
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+# ---------------------------------------------------------------------------------------------
+# Annotation
+
+_ATTRS = [IDX, LENGTH, LEMMA, POS, ENT_TYPE, IS_STOP, IS_ALPHA, IS_SPACE, SENT_START]
+_TOKEN_COLUMNS = TOKEN_SCHEMA.remove(TOKEN_SCHEMA.get_field_index("doc_id"))
+
+
+@dataclass
+class _DocState:
+    doc_id: str
+    language: str
+    text: str
+    mapping: np.ndarray | None
+    n_chunks: int = 0
+    n_tokens: int = 0
+    n_sentences: int = 0
+    n_entities: int = 0
+    n_alpha: int = 0
+    tokens: list[pa.RecordBatch] = field(default_factory=list)
+    entities: list[tuple[str, str, int, int]] = field(default_factory=list)
+    model: str = ""
+
+
+def _strings(nlp: Language, hashes: np.ndarray) -> pa.Array:
+    """Hashes from Doc.to_array -> a string array, one StringStore lookup per distinct value."""
+    uniq, inverse = np.unique(hashes, return_inverse=True)
+    strings = nlp.vocab.strings
+    values = pa.array([strings[int(h)] for h in uniq], pa.string())
+    return values.take(pa.array(inverse.ravel(), pa.int64()))
+
+
+def _add_chunk(state: _DocState, nlp: Language, doc: Doc, offset: int) -> None:
+    """Columns of one processed chunk, offsets mapped back to the original text."""
+    arr = doc.to_array(_ATTRS)
+    keep = arr[:, 7] == 0
+    sent_start = arr[:, 8].astype(np.int64) == 1
+    if len(sent_start):
+        sent_start[0] = True
+    sentence = np.cumsum(sent_start)
+    arr, sentence = arr[keep], sentence[keep]
+    n = len(arr)
+    if n:
+        # sentences made only of whitespace vanish with it: renumber densely
+        new = np.ones(n, dtype=bool)
+        new[1:] = sentence[1:] != sentence[:-1]
+        sentence = np.cumsum(new) - 1 + state.n_sentences
+        starts = arr[:, 0].astype(np.int64) + offset
+        ends = starts + arr[:, 1].astype(np.int64)
+        starts, ends = _to_original(state, starts, ends)
+        text = state.text
+        is_alpha = arr[:, 6].astype(bool)
+        batch = pa.RecordBatch.from_arrays(
+            [
+                pa.array(sentence, pa.int32()),
+                pa.array(np.arange(state.n_tokens, state.n_tokens + n), pa.int32()),
+                pa.array(starts, pa.int64()),
+                pa.array([text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
+                         pa.string()),
+                _strings(nlp, arr[:, 2]),
+                _strings(nlp, arr[:, 3]),
+                _strings(nlp, arr[:, 4]),
+                pa.array(arr[:, 5].astype(bool), pa.bool_()),
+                pa.array(is_alpha, pa.bool_()),
+                pa.nulls(n, pa.float32()),
+            ],
+            schema=_TOKEN_COLUMNS,
+        )
+        state.tokens.append(batch)
+        state.n_tokens += n
+        state.n_sentences = int(sentence[-1]) + 1
+        state.n_alpha += int(is_alpha.sum())
+    for ent in doc.ents:
+        s, e = _to_original(state, np.array([ent.start_char + offset]),
+                            np.array([ent.end_char + offset]))
+        state.entities.append((state.text[s[0]:e[0]], ent.label_, int(s[0]), int(e[0])))
+    state.n_entities += len(doc.ents)
+    state.n_chunks += 1
+
+
+def _to_original(state: _DocState, starts: np.ndarray, ends: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    m = state.mapping
+    if m is None:
+        return starts, ends
+    return m[starts], m[np.maximum(ends - 1, starts)] + 1
+
+
+def annotate(docs: Iterable[tuple[str, str, str | None]], config: NlpConfig,
+             default_language: str = "en"
+             ) -> tuple[pa.Table, pa.Table, pa.Table, list[dict[str, Any]]]:
+    """Annotate (doc_id, text, language) triples.
+
+    Returns (tokens, entities, per-document stats, descriptions of the pipelines used); rows in
+    input order of the documents, then by position.
+    """
+    states: list[_DocState] = []
+    normalised: dict[int, str] = {}
+    by_language: dict[str, list[int]] = {}
+    for doc_id, text, language in docs:
+        lang = normalise_code(language) or default_language
+        norm, mapping = normalise_text(text or "", config.normalise, lang)
+        normalised[len(states)] = norm
+        by_language.setdefault(lang, []).append(len(states))
+        states.append(_DocState(doc_id, lang, text or "", mapping))
+    described: list[dict[str, Any]] = []
+    for lang, indices in by_language.items():
+        nlp, desc = load_pipeline(lang, config)
+        described.append(desc)
+        for i in indices:
+            states[i].model = desc["loaded"]
+        chunks = _chunks(indices, normalised, config.max_chars)
+        for doc, (i, offset) in nlp.pipe(chunks, as_tuples=True, batch_size=config.batch_size):
+            _add_chunk(states[i], nlp, doc, offset)
+    return _tokens_table(states), _entities_table(states), _stats_table(states), described
+
+
+def _chunks(indices: list[int], normalised: dict[int, str], max_chars: int
+            ) -> Iterator[tuple[str, tuple[int, int]]]:
+    for i in indices:
+        norm = normalised.pop(i)  # released once cut into chunks
+        if not norm.strip():
+            continue
+        for a, b in split_spans(norm, max_chars):
+            yield norm[a:b], (i, a)
+
+
+def _tokens_table(states: list[_DocState]) -> pa.Table:
+    batches = []
+    for st in states:
+        for b in st.tokens:
+            doc_id = pa.array([st.doc_id], pa.string()).take(
+                pa.array(np.zeros(b.num_rows, dtype=np.int64)))
+            batches.append(pa.RecordBatch.from_arrays([doc_id, *b.columns], schema=TOKEN_SCHEMA))
+        st.tokens = []
+    if not batches:
+        return TOKEN_SCHEMA.empty_table()
+    return pa.Table.from_batches(batches, TOKEN_SCHEMA).combine_chunks()
+
+
+def _entities_table(states: list[_DocState]) -> pa.Table:
+    cols: dict[str, list[Any]] = {n: [] for n in ENTITY_SCHEMA.names}
+    for st in states:
+        for text, label, start, end in st.entities:
+            cols["doc_id"].append(st.doc_id)
+            cols["text"].append(text)
+            cols["label"].append(label)
+            cols["start_char"].append(start)
+            cols["end_char"].append(end)
+            cols["origin"].append("ner")
+    return pa.Table.from_pydict(cols, schema=ENTITY_SCHEMA)
+
+
+def _stats_table(states: list[_DocState]) -> pa.Table:
+    return pa.Table.from_pydict(
+        {
+            "doc_id": [s.doc_id for s in states],
+            "language": [s.language for s in states],
+            "model": [s.model for s in states],
+            "n_tokens": [s.n_tokens for s in states],
+            "n_sentences": [s.n_sentences for s in states],
+            "n_entities": [s.n_entities for s in states],
+            "n_alpha": [s.n_alpha for s in states],
+            "n_chunks": [s.n_chunks for s in states],
+        },
+        schema=DOC_STATS_SCHEMA,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Entities from source markup
+
+def markup_entities(doc_id: str, metadata_json: str | Mapping[str, Any] | None
+                    ) -> list[dict[str, Any]]:
+    """Entity rows (origin "markup") from the TEI adapter's "markup_entities" metadata.
+
+    Accepts the value of that key (a JSON list of [text, label, start_char, end_char]) or the
+    whole metadata (a mapping, or its JSON). Malformed items are skipped and counted in the log.
+    """
+    items = _markup_items(metadata_json)
+    rows: list[dict[str, Any]] = []
+    bad = 0
+    for item in items:
+        row = _markup_row(doc_id, item)
+        if row is None:
+            bad += 1
+        else:
+            rows.append(row)
+    if bad:
+        logger.warning("%s: %d malformed markup entities skipped", doc_id, bad)
+    return rows
+
+
+def _markup_items(value: Any) -> list[Any]:
+    for _ in range(3):  # a mapping holding a JSON string holding a list, at most
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                logger.warning("markup_entities is not JSON: %.80s", value)
+                return []
+        elif isinstance(value, Mapping):
+            value = value.get("markup_entities")
+        else:
+            break
+    return value if isinstance(value, list) else []
+
+
+def _markup_row(doc_id: str, item: Any) -> dict[str, Any] | None:
+    if isinstance(item, Mapping):
+        item = [item.get("text"), item.get("label"), item.get("start_char", item.get("start")),
+                item.get("end_char", item.get("end"))]
+    if not isinstance(item, (list, tuple)) or len(item) != 4:
+        return None
+    text, label, start, end = item
+    if not (isinstance(text, str) and text.strip() and isinstance(label, str) and label.strip()):
+        return None
+    if start is None and end is None:
+        return {"doc_id": doc_id, "text": text, "label": label, "start_char": None,
+                "end_char": None, "origin": "markup"}
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
+        return None
+    if not 0 <= start <= end:
+        return None
+    return {"doc_id": doc_id, "text": text, "label": label, "start_char": start,
+            "end_char": end, "origin": "markup"}
