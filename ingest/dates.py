@@ -1,22 +1,31 @@
-"""Historical date normalisation: free-text dates to an interval with a precision.
+"""Historical date normalisation: dates as sources write them -> an interval with a precision.
 
-First version: ISO partial dates, bare years, year ranges and circa markers.
+Conventions follow EDTF (https://www.loc.gov/standards/datetime/) and RDA bracket usage.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 MIN_YEAR, MAX_YEAR = 1, 2100  # outside this a year is flagged implausible, not kept
 
 
 @dataclass(frozen=True, slots=True)
 class DateInfo:
-    """A normalised date interval; `year` is the representative year used for binning."""
+    """A normalised date interval; `year` is the representative year used for binning.
+
+    `start is None` means no usable date: either the text gave none (UNKNOWN) or it gave one
+    that cannot be kept, in which case `flags` says why ("implausible_year", "impossible_date").
+    Flags may also annotate a kept date ("roman_mismatch", "after", "before").
+    """
 
     start: dt.date | None = None
     end: dt.date | None = None
@@ -24,6 +33,11 @@ class DateInfo:
     precision: str | None = None  # day, month, year, decade, century, range
     approximate: bool = False
     flags: tuple[str, ...] = ()  # e.g. ("implausible_year",)
+
+    @property
+    def known(self) -> bool:
+        """True when the interval is set."""
+        return self.start is not None
 
     def record_fields(self, date_text: str | None) -> dict[str, Any]:
         """The Record keyword arguments for this date."""
@@ -33,6 +47,24 @@ class DateInfo:
 
 
 UNKNOWN = DateInfo()
+IMPLAUSIBLE = DateInfo(flags=("implausible_year",))
+IMPOSSIBLE = DateInfo(flags=("impossible_date",))
+
+
+def _mid_year(start: dt.date, end: dt.date) -> int:
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return (start.year + end.year) // 2
+    return (start + (end - start) / 2).year
+
+
+def from_dates(start: dt.date, end: dt.date, precision: str, *, approximate: bool = False,
+               flags: tuple[str, ...] = ()) -> DateInfo:
+    """An interval between two dates (inclusive), checked against the plausible years."""
+    if end < start:
+        start, end = end, start
+    if start.year < MIN_YEAR or end.year > MAX_YEAR:
+        return IMPLAUSIBLE
+    return DateInfo(start, end, _mid_year(start, end), precision, approximate, flags)
 
 
 def from_years(first: int, last: int | None = None, *, approximate: bool = False,
@@ -41,8 +73,8 @@ def from_years(first: int, last: int | None = None, *, approximate: bool = False
     last = first if last is None else last
     if last < first:
         first, last = last, first
-    if not (MIN_YEAR <= first and last <= MAX_YEAR):
-        return DateInfo(flags=("implausible_year",))
+    if first < MIN_YEAR or last > MAX_YEAR:
+        return IMPLAUSIBLE
     prec = precision or ("year" if first == last else "range")
     return DateInfo(dt.date(first, 1, 1), dt.date(last, 12, 31), (first + last) // 2, prec,
                     approximate)
@@ -52,43 +84,371 @@ def from_ymd(year: int, month: int | None = None, day: int | None = None, *,
              approximate: bool = False) -> DateInfo:
     """An interval for a year, a month or a day."""
     if not (MIN_YEAR <= year <= MAX_YEAR):
-        return DateInfo(flags=("implausible_year",))
+        return IMPLAUSIBLE
     if month is None:
         return from_years(year, approximate=approximate)
     if not 1 <= month <= 12:
-        return DateInfo(flags=("impossible_date",))
+        return IMPOSSIBLE
     last_day = calendar.monthrange(year, month)[1]
     if day is None:
         return DateInfo(dt.date(year, month, 1), dt.date(year, month, last_day), year, "month",
                         approximate)
     if not 1 <= day <= last_day:
-        return DateInfo(flags=("impossible_date",))
+        return IMPOSSIBLE
     d = dt.date(year, month, day)
     return DateInfo(d, d, year, "day", approximate)
 
 
-_ISO = re.compile(r"^\s*(-?\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:T[\d:.+\-Z]*)?\s*$")
-_CIRCA = re.compile(r"\b(?:c\.|ca\.?|circa|vers|um|about|env\.?)\s*|\?", re.IGNORECASE)
-_RANGE = re.compile(r"(?<!\d)(\d{4})\s*(?:-|–|—|/|to|bis|à)\s*(\d{2,4})(?!\d)")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# --- Roman numerals -------------------------------------------------------------------------
+
+_ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+          (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+_ROMAN_ADDITIVE = [(1000, "m"), (500, "d"), (100, "c"), (50, "l"), (10, "x"), (5, "v"), (1, "i")]
+_ROMAN_VALUE = {"m": 1000, "d": 500, "c": 100, "l": 50, "x": 10, "v": 5, "i": 1}
 
 
-def parse_date(text: str | None) -> DateInfo:
-    """Normalise a date as a source wrote it; UNKNOWN (all None) when nothing is recognised."""
-    if text is None or not text.strip():
+def format_roman(n: int, *, additive: bool = False) -> str:
+    """1793 -> 'MDCCXCIII' (additive: 'MDCCLXXXXIII', as some early printers wrote)."""
+    if not 0 < n < 4000:
+        raise ValueError(f"{n} has no Roman numeral")
+    out = []
+    for value, letters in _ROMAN_ADDITIVE if additive else _ROMAN:
+        count, n = divmod(n, value)
+        out.append(letters * count)
+    return "".join(out).upper()
+
+
+def parse_roman(text: str) -> int | None:
+    """'MDCCXCIII' or 'M.DCC.XCIII' -> 1793; None unless it is a well-formed numeral."""
+    s = text.lower().replace(".", "").strip()
+    if not s or any(ch not in _ROMAN_VALUE for ch in s):
+        return None
+    total = 0
+    for i, ch in enumerate(s):
+        value = _ROMAN_VALUE[ch]
+        total += -value if i + 1 < len(s) and _ROMAN_VALUE[s[i + 1]] > value else value
+    if not 0 < total < 4000:
+        return None
+    # only canonical or purely additive spellings: 'mill' or 'civil' are words, not numbers
+    if s.upper() in (format_roman(total), format_roman(total, additive=True)):
+        return total
+    return None
+
+
+# --- French Republican calendar -------------------------------------------------------------
+
+# 1 vendémiaire of years I-XIV, fixed by the autumn equinox at Paris (decree of 4 frimaire an II);
+# the calendar was used until 10 nivôse an XIV (31 December 1805).
+_REPUBLICAN_NEW_YEAR = {1: (1792, 22), 2: (1793, 22), 3: (1794, 22), 4: (1795, 23),
+                        5: (1796, 22), 6: (1797, 22), 7: (1798, 22), 8: (1799, 23),
+                        9: (1800, 23), 10: (1801, 23), 11: (1802, 23), 12: (1803, 24),
+                        13: (1804, 23), 14: (1805, 23), 15: (1806, 23)}
+REPUBLICAN_MONTHS = ("vendemiaire", "brumaire", "frimaire", "nivose", "pluviose", "ventose",
+                     "germinal", "floreal", "prairial", "messidor", "thermidor", "fructidor")
+
+
+def republican_year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """First and last Gregorian day of Republican year `year` (I-XIV)."""
+    if year not in _REPUBLICAN_NEW_YEAR or year + 1 not in _REPUBLICAN_NEW_YEAR:
+        raise ValueError(f"Republican year {year} outside an I-XIV")
+    y, d = _REPUBLICAN_NEW_YEAR[year]
+    y2, d2 = _REPUBLICAN_NEW_YEAR[year + 1]
+    return dt.date(y, 9, d), dt.date(y2, 9, d2) - dt.timedelta(days=1)
+
+
+def republican_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    """Gregorian date of `day` `month` an `year`; month 13 is the jours complémentaires."""
+    first, last = republican_year_bounds(year)
+    if not (1 <= month <= 13 and 1 <= day <= 30):
+        raise ValueError(f"no day {day} in Republican month {month}")
+    d = first + dt.timedelta(days=(month - 1) * 30 + day - 1)
+    if d > last:
+        raise ValueError(f"an {year} has no complementary day {day}")
+    return d
+
+
+# --- Month names ------------------------------------------------------------------------------
+
+# Matched on accent-folded lower case. 7bre/8bre/9bre/Xbre: the old French and English way of
+# writing Septembre..Décembre (Latin septem, octo, novem, decem).
+_MONTH_NAMES: dict[str, int] = {}
+for _num, _names in enumerate((
+    "january jan janvier janv januar janner jänner",
+    "february feb febr fevrier fevr fev februar",
+    "march mar mars marz maerz",
+    "april apr avril avr",
+    "may mai",
+    "june jun juin juni",
+    "july jul juillet juil juli",
+    "august aug aout",
+    "september sep sept septembre 7bre 7ber",
+    "october oct octobre oktober okt 8bre 8ber",
+    "november nov novembre 9bre 9ber",
+    "december dec decembre dezember dez xbre xber 10bre",
+), start=1):
+    for _name in _names.split():
+        _MONTH_NAMES[unicodedata.normalize("NFD", _name).encode("ascii", "ignore").decode()] = _num
+_MONTH = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
+_REP_MONTH = "|".join((*REPUBLICAN_MONTHS, r"jours? complementaires?", r"sans-?culottides"))
+
+# --- Patterns over folded, lower-case text ----------------------------------------------------
+
+_UNKNOWN_TEXT = re.compile(
+    r"(date )?(not known|unknown)|no date|undated|n\.? ?d\.?|s\.? ?d\.?|sans date|"
+    r"o\.? ?j\.?|ohne jahr|inconnue?|date inconnue|non date[e]?|\?+|-+")
+_ISO = re.compile(r"^\s*(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T[\d:.+\-Z]*)?\s*([?~%]?)\s*$")
+_ISO_INTERVAL = re.compile(r"^\s*(\d{4}(?:-\d{2}){0,2})\s*/\s*(\d{4}(?:-\d{2}){0,2})\s*$")
+_DMY_NUMERIC = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\s*$")
+_MY_NUMERIC = re.compile(r"^\s*(\d{1,2})/(\d{4})\s*$")
+_APPROX = re.compile(
+    r"(?<![a-z])(?:c|ca|ci|cca|circ)\.?\s*(?=[\d?\[])|\b(?:circa|vers|um|about|around|environ|"
+    r"env|approx|approximately|probably|probablement|etwa|gegen|wohl)\b|\?|~|"
+    r"\bor (?:later|earlier|after|before)\b|\b(?:or|ou|oder)\b")
+# Tate: "1825, reprinted 1874", "1913, cast 1956": the first date is the making of the work; a
+# later event is another date, not part of the interval.
+_EVENT = re.compile(
+    r"\b(?:first |later |posthumous )?(?:re-?printed|printed|published|cast|exhibited|engraved|"
+    r"reworked|remade|replica|editioned|edition|enlarged|reconstructed|reconstruction|restored|"
+    r"reassembled|assembled|re-?fabricated|repaired|annotated|dated|this version)\b")
+_OPEN = re.compile(r"\b(after|before|by|nach|vor|avant|apres)\s+(?=c\.|\?|\d)")
+
+_QUAL_CENTURY = {
+    "early": (0, 32), "beginning of the": (0, 32), "beginning of": (0, 32), "debut du": (0, 32),
+    "debut": (0, 32), "anfang des": (0, 32), "fruhes": (0, 32), "fruhe": (0, 32),
+    "mid": (33, 66), "mid-": (33, 66), "middle of the": (33, 66), "milieu du": (33, 66),
+    "mitte des": (33, 66), "late": (67, 99), "end of the": (67, 99), "fin du": (67, 99),
+    "ende des": (67, 99), "spates": (67, 99), "spate": (67, 99),
+    "first half of the": (0, 49), "first half": (0, 49), "premiere moitie du": (0, 49),
+    "1. halfte des": (0, 49), "erste halfte des": (0, 49), "second half of the": (50, 99),
+    "second half": (50, 99), "seconde moitie du": (50, 99), "deuxieme moitie du": (50, 99),
+    "2. halfte des": (50, 99), "zweite halfte des": (50, 99),
+    "first quarter of the": (0, 24), "premier quart du": (0, 24), "last quarter of the": (75, 99),
+    "dernier quart du": (75, 99),
+}
+_QUAL_DECADE = {"early": (0, 3), "mid": (4, 6), "mid-": (4, 6), "late": (7, 9),
+                "debut des": (0, 3), "milieu des": (4, 6), "fin des": (7, 9),
+                "anfang der": (0, 3), "mitte der": (4, 6), "ende der": (7, 9)}
+_QC = "|".join(re.escape(q) for q in sorted(_QUAL_CENTURY, key=len, reverse=True))
+_QD = "|".join(re.escape(q) for q in sorted(_QUAL_DECADE, key=len, reverse=True))
+
+_ATOMS: list[tuple[str, re.Pattern[str]]] = [
+    ("republican", re.compile(
+        rf"(?:(\d{{1,2}}|1er|premier)\s+)?(?:({_REP_MONTH})\s+)?(?:de\s+)?(?<![a-z])"
+        r"(?:l['’]\s*)?an\s+([ivxl]+|\d{1,2})\b(?:\s+de\s+la\s+republique(?:\s+francaise)?)?")),
+    ("century", re.compile(
+        rf"(?:({_QC})\s*)?(?:([ivxl]+)(?:e|eme|er)|(\d{{1,2}})(?:e|eme|er))\s+(?:siecle|s\.)"
+        rf"|(?:({_QC})\s*)?(\d{{1,2}})(?:st|nd|rd|th)[\s-]*(?:century|centuries|cent\.|c\b\.?)"
+        rf"|(?:({_QC})\s*)?(\d{{1,2}})\.\s*(?:jahrhundert\w*|jh\b\.?)")),
+    ("decade", re.compile(
+        rf"(?:({_QD})\s*)?(?:(?:les\s+)?annees\s+(\d{{3}})0\b|(\d{{3}})0\s*(?:'?s\b|er\b(?:\s+jahre)?))")),
+    ("dmy", re.compile(
+        rf"(?:the\s+)?\b(\d{{1,2}})(?:er|st|nd|rd|th|e)?\.?\s*(?:of\s+|de\s+)?\b({_MONTH})\b\.?,?"
+        r"\s*(?:of\s+|de\s+|in\s+)?(\d{4})(?!\d)")),
+    ("mdy", re.compile(
+        rf"\b({_MONTH})\b\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)")),
+    ("my", re.compile(rf"\b({_MONTH})\b\.?,?\s*(?:of\s+|de\s+)?(\d{{4}})(?!\d)")),
+    ("ym", re.compile(rf"(?<!\d)(\d{{4}}),?\s+({_MONTH})\b")),
+    ("years", re.compile(
+        r"(\[\s*)?(?<!\d)(\d{4})(?!\d)(?:\s*(-|/|to|bis|a|au|or|ou|oder|till|until)\s*"
+        r"(?:c\.\s*|\?\s*)?(\d{1,4})(?!\d))?")),
+    ("roman", re.compile(r"\b(m\.?(?:[mdclxvi]\.?){2,})(?![a-z])")),
+]
+_JOINERS = re.compile(r"^[\s,;:.()\[\]?~-]*(?:(?:and|or|to|et|ou|und|oder|bis|a|au|till|until)"
+                      r"[\s,;:.()\[\]?~-]*)?(?:c\.|ca\.|circa|vers|um)?[\s?]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Atom:
+    kind: str
+    start: int
+    end: int
+    info: DateInfo
+    bracketed: bool = False
+
+
+def _fold(text: str) -> str:
+    s = unicodedata.normalize("NFD", text)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
+    s = re.sub(r"[–—‒−‐]", "-", s).replace("\\", "").replace("’", "'")
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _expand_short(first: int, tail: str) -> int:
+    """'1859-61' -> 1861, '1823-4' -> 1824, '1899-01' -> 1901 (a short second year)."""
+    if len(tail) >= 4:
+        return int(tail)
+    last = int(str(first)[: 4 - len(tail)] + tail)
+    return last + 10 ** len(tail) if last < first else last
+
+
+def _century(number: int, qualifier: str | None) -> DateInfo:
+    """The 17th century as 1600-1699 (catalogue use), narrowed by early/mid/late and halves."""
+    if not 1 <= number <= 21:
+        return IMPLAUSIBLE
+    base = (number - 1) * 100
+    lo, hi = _QUAL_CENTURY[qualifier] if qualifier else (0, 99)
+    return from_years(max(base + lo, MIN_YEAR), base + hi, approximate=qualifier is not None,
+                      precision="century")
+
+
+def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
+    g = m.groups()
+    if kind == "republican":
+        an = parse_roman(g[2]) if not g[2].isdigit() else int(g[2])
+        if an is None or an < 1:
+            return UNKNOWN
+        if an > 14:
+            return DateInfo(flags=("unsupported_calendar",))
+        month = None
+        if g[1]:
+            month = REPUBLICAN_MONTHS.index(g[1]) + 1 if g[1] in REPUBLICAN_MONTHS else 13
+        if month and g[0]:
+            day = 1 if g[0] in ("1er", "premier") else int(g[0])
+            try:
+                d = republican_to_gregorian(an, month, day)
+            except ValueError:
+                return IMPOSSIBLE
+            return from_dates(d, d, "day")
+        if month:
+            month_start = republican_to_gregorian(an, month, 1)
+            month_end = (republican_year_bounds(an)[1] if month == 13
+                         else month_start + dt.timedelta(29))
+            return from_dates(month_start, month_end, "month")
+        return from_dates(*republican_year_bounds(an), "year")
+    if kind == "century":
+        if g[1] or g[2]:
+            number = parse_roman(g[1]) if g[1] else int(g[2])
+            return _century(number, g[0]) if number else UNKNOWN
+        if g[4]:
+            return _century(int(g[4]), g[3])
+        return _century(int(g[6]), g[5])
+    if kind == "decade":
+        start = int(g[1] or g[2]) * 10
+        lo, hi = _QUAL_DECADE[g[0]] if g[0] else (0, 9)
+        return from_years(start + lo, start + hi, approximate=g[0] is not None,
+                          precision="decade")
+    if kind == "dmy":
+        return from_ymd(int(g[2]), _MONTH_NAMES[g[1]], int(g[0]))
+    if kind == "mdy":
+        return from_ymd(int(g[2]), _MONTH_NAMES[g[0]], int(g[1]))
+    if kind == "my":
+        return from_ymd(int(g[1]), _MONTH_NAMES[g[0]])
+    if kind == "ym":
+        return from_ymd(int(g[0]), _MONTH_NAMES[g[1]])
+    if kind == "years":
+        first = int(g[1])
+        if g[3] is None:
+            return from_years(first)
+        return from_years(first, _expand_short(first, g[3]))
+    value = parse_roman(g[0])  # roman
+    return from_years(value) if value and value >= 1000 else UNKNOWN
+
+
+def _find_atoms(s: str) -> list[_Atom]:
+    taken = [False] * len(s)
+    atoms = []
+    for kind, pattern in _ATOMS:
+        for m in pattern.finditer(s):
+            a, b = m.span()
+            if a == b or any(taken[a:b]):
+                continue
+            info = _atom_info(kind, m)
+            if info == UNKNOWN:
+                continue
+            for i in range(a, b):
+                taken[i] = True
+            bracketed = kind == "years" and (m.group(1) is not None or s[b:b + 2].startswith("]"))
+            atoms.append(_Atom(kind, a, b, info, bracketed))
+    return sorted(atoms, key=lambda at: at.start)
+
+
+def _drop_roman(atoms: list[_Atom]) -> tuple[list[_Atom], tuple[str, ...]]:
+    """'MDCCXCIII. [1793]': prefer the arabic (often bracketed, supplied) year, check both agree."""
+    roman = [a for a in atoms if a.kind == "roman"]
+    arabic = [a for a in atoms if a.kind == "years"]
+    if not roman or not arabic:
+        return atoms, ()
+    preferred = [a for a in arabic if a.bracketed] or arabic
+    same = {a.info.year for a in roman} <= {a.info.year for a in preferred}
+    kept = [a for a in atoms if a.kind != "roman"]
+    return kept, () if same else ("roman_mismatch",)
+
+
+def _parse_free(text: str) -> DateInfo:
+    s = _fold(text)
+    if _UNKNOWN_TEXT.fullmatch(s.strip(" .[]()")):
         return UNKNOWN
-    approximate = bool(_CIRCA.search(text)) or "[" in text
+    # keep the first stretch of text that holds a date; later event clauses are other dates
+    segments, last = [], 0
+    for m in _EVENT.finditer(s):
+        segments.append(s[last:m.start()])
+        last = m.start()
+    segments.append(s[last:])
+    atoms: list[_Atom] = []
+    segment = s
+    for segment in segments:
+        atoms = _find_atoms(segment)
+        if atoms:
+            break
+    if not atoms:
+        return UNKNOWN
+    atoms, flags = _drop_roman(atoms)
+    bad = [a.info for a in atoms if a.info.start is None]
+    if bad:
+        return bad[0]
+    approximate = bool(_APPROX.search(segment)) or any(a.info.approximate for a in atoms)
+    open_end = _OPEN.search(segment[: atoms[0].start + 3])
+    if open_end:
+        flags += ("before",) if open_end[1] in ("before", "by", "vor", "avant") else ("after",)
+        approximate = True
+    starts = [a.info.start for a in atoms if a.info.start]
+    ends = [a.info.end for a in atoms if a.info.end]
+    start, end = min(starts), max(ends)
+    single = [a for a in atoms if (a.info.start, a.info.end) == (start, end)]
+    precision = single[0].info.precision if single else "range"
+    if precision is None:  # pragma: no cover - every atom sets a precision
+        precision = "range"
+    return from_dates(start, end, precision, approximate=approximate, flags=flags)
+
+
+def _parse_text(text: str) -> DateInfo:
     m = _ISO.match(text)
     if m:
         y, mo, d = int(m[1]), m[2] and int(m[2]), m[3] and int(m[3])
-        return from_ymd(y, mo or None, d or None, approximate=approximate)
-    m = _RANGE.search(text)
+        return from_ymd(y, mo or None, d or None, approximate=bool(m[4]))
+    m = _ISO_INTERVAL.match(text)
     if m:
-        first, last = m[1], m[2]
-        if len(last) == 2:
-            last = first[:2] + last
-        return from_years(int(first), int(last), approximate=approximate)
-    m = _YEAR.search(text)
+        a, b = _parse_text(m[1]), _parse_text(m[2])
+        if a.start is None or b.start is None or b.end is None:
+            return a if a.start is None else b
+        if a.start == dt.date(a.start.year, 1, 1) and a.precision == b.precision == "year":
+            return from_years(a.start.year, b.start.year)
+        return from_dates(a.start, b.end, "range")
+    m = _DMY_NUMERIC.match(text)
     if m:
-        return from_years(int(m[1]), approximate=approximate)
-    return UNKNOWN
+        return from_ymd(int(m[3]), int(m[2]), int(m[1]))
+    m = _MY_NUMERIC.match(text)
+    if m:
+        return from_ymd(int(m[2]), int(m[1]))
+    return _parse_free(text)
+
+
+def parse_date(text: str | None, *, plausible: tuple[int, int] | None = None) -> DateInfo:
+    """Normalise a date as a source wrote it; UNKNOWN (all None) when nothing is recognised.
+
+    Args:
+        text: the date as written ("c.1799", "15 brumaire an VIII", "XVIIe siècle"...).
+        plausible: (first, last) years a caller accepts; dates outside are flagged
+            "implausible_year" and lose their interval (FRUS: a typed "0201" for 1920).
+    """
+    if text is None or not text.strip():
+        return UNKNOWN
+    try:
+        info = _parse_text(text)
+    except (ValueError, OverflowError, KeyError) as exc:  # a defect here must not stop ingest
+        logger.warning("date %r not understood: %s", text, exc)
+        return DateInfo(flags=("unparsed",))
+    if plausible and info.start and info.end and not (
+            plausible[0] <= info.start.year and info.end.year <= plausible[1]):
+        return IMPLAUSIBLE
+    return info

@@ -1,0 +1,225 @@
+"""Date normalisation on strings taken from the sample corpora (TCP, Tate, LIDO, FRUS, ELTeC)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ingest.dates import (
+    UNKNOWN,
+    DateInfo,
+    format_roman,
+    from_years,
+    from_ymd,
+    parse_date,
+    parse_roman,
+    republican_to_gregorian,
+)
+
+D = dt.date
+
+# text, start, end, year, precision, approximate
+CASES = [
+    # ISO partial dates (FRUS @when, LIDO earliestDate, frus:doc-dateTime-min)
+    ("1858", D(1858, 1, 1), D(1858, 12, 31), 1858, "year", False),
+    ("1858-12", D(1858, 12, 1), D(1858, 12, 31), 1858, "month", False),
+    ("1858-12-07", D(1858, 12, 7), D(1858, 12, 7), 1858, "day", False),
+    ("1807-07-30T00:00:00-05:00", D(1807, 7, 30), D(1807, 7, 30), 1807, "day", False),
+    ("1858-12-07T10:00:00-05:00", D(1858, 12, 7), D(1858, 12, 7), 1858, "day", False),
+    ("1923-01-01/1923-12-31", D(1923, 1, 1), D(1923, 12, 31), 1923, "range", False),
+    ("07/2015", D(2015, 7, 1), D(2015, 7, 31), 2015, "month", False),
+    # ranges (TCP, Tate, LIDO)
+    ("1685-1688?", D(1685, 1, 1), D(1688, 12, 31), 1686, "range", True),
+    ("1680–1700", D(1680, 1, 1), D(1700, 12, 31), 1690, "range", False),
+    ("c.1680–1700", D(1680, 1, 1), D(1700, 12, 31), 1690, "range", True),
+    ("1939/1940", D(1939, 1, 1), D(1940, 12, 31), 1939, "range", False),
+    ("c.1830–41", D(1830, 1, 1), D(1841, 12, 31), 1835, "range", True),
+    ("c.1823–4", D(1823, 1, 1), D(1824, 12, 31), 1823, "range", True),
+    ("1921–c.23", D(1921, 1, 1), D(1923, 12, 31), 1922, "range", True),
+    ("1786 or 1800", D(1786, 1, 1), D(1800, 12, 31), 1793, "range", True),
+    ("1860 or 63", D(1860, 1, 1), D(1863, 12, 31), 1861, "range", True),
+    ("1833 and 1836", D(1833, 1, 1), D(1836, 12, 31), 1834, "range", False),
+    ("c.1803, c.1805–10", D(1803, 1, 1), D(1810, 12, 31), 1806, "range", True),
+    # circa and questioned (Tate, LIDO)
+    ("c.1799", D(1799, 1, 1), D(1799, 12, 31), 1799, "year", True),
+    ("?1829", D(1829, 1, 1), D(1829, 12, 31), 1829, "year", True),
+    ("um 1939/1940?", D(1939, 1, 1), D(1940, 12, 31), 1939, "range", True),
+    ("vers 1650", D(1650, 1, 1), D(1650, 12, 31), 1650, "year", True),
+    ("ca. 1900", D(1900, 1, 1), D(1900, 12, 31), 1900, "year", True),
+    ("about 1760", D(1760, 1, 1), D(1760, 12, 31), 1760, "year", True),
+    # bracketed = supplied by the cataloguer (RDA), not uncertain; "?" is
+    ("[1711]", D(1711, 1, 1), D(1711, 12, 31), 1711, "year", False),
+    ("[1711?]", D(1711, 1, 1), D(1711, 12, 31), 1711, "year", True),
+    ("1711?", D(1711, 1, 1), D(1711, 12, 31), 1711, "year", True),
+    ("1746.", D(1746, 1, 1), D(1746, 12, 31), 1746, "year", False),
+    ("1593]", D(1593, 1, 1), D(1593, 12, 31), 1593, "year", False),
+    # Roman numerals (TCP imprints)
+    ("MDCCXCIII", D(1793, 1, 1), D(1793, 12, 31), 1793, "year", False),
+    ("MDCCXCIII. [1793]", D(1793, 1, 1), D(1793, 12, 31), 1793, "year", False),
+    ("M.DC.LXXXV.", D(1685, 1, 1), D(1685, 12, 31), 1685, "year", False),
+    ("MDCCLXXXXIII", D(1793, 1, 1), D(1793, 12, 31), 1793, "year", False),
+    # month names, en/fr/de, with or without a day
+    ("July, 1800.", D(1800, 7, 1), D(1800, 7, 31), 1800, "month", False),
+    ("the 21. of March, 1648.", D(1648, 3, 21), D(1648, 3, 21), 1648, "day", False),
+    ("2009 October", D(2009, 10, 1), D(2009, 10, 31), 2009, "month", False),
+    ("August 2005", D(2005, 8, 1), D(2005, 8, 31), 2005, "month", False),
+    ("7 décembre 1858", D(1858, 12, 7), D(1858, 12, 7), 1858, "day", False),
+    ("December 7, 1858", D(1858, 12, 7), D(1858, 12, 7), 1858, "day", False),
+    ("April 11, 1936", D(1936, 4, 11), D(1936, 4, 11), 1936, "day", False),
+    ("7. Dezember 1858", D(1858, 12, 7), D(1858, 12, 7), 1858, "day", False),
+    ("15. Mai 2014", D(2014, 5, 15), D(2014, 5, 15), 2014, "day", False),
+    ("27. Februar 2013", D(2013, 2, 27), D(2013, 2, 27), 2013, "day", False),
+    ("1er janvier 1800", D(1800, 1, 1), D(1800, 1, 1), 1800, "day", False),
+    ("Paris, le 3 août 1840", D(1840, 8, 3), D(1840, 8, 3), 1840, "day", False),
+    ("Dec. 7, 1858", D(1858, 12, 7), D(1858, 12, 7), 1858, "day", False),
+    ("7 Xbre 1750", D(1750, 12, 7), D(1750, 12, 7), 1750, "day", False),
+    ("9bre 1750", D(1750, 11, 1), D(1750, 11, 30), 1750, "month", False),
+    ("7.12.1858", D(1858, 12, 7), D(1858, 12, 7), 1858, "day", False),
+    # French Republican calendar (Romme/equinox table, years I-XIV)
+    ("18 brumaire an VIII", D(1799, 11, 9), D(1799, 11, 9), 1799, "day", False),
+    ("1 vendémiaire an I", D(1792, 9, 22), D(1792, 9, 22), 1792, "day", False),
+    ("1er vendémiaire an I", D(1792, 9, 22), D(1792, 9, 22), 1792, "day", False),
+    ("9 thermidor an II", D(1794, 7, 27), D(1794, 7, 27), 1794, "day", False),
+    ("brumaire an VIII", D(1799, 10, 23), D(1799, 11, 21), 1799, "month", False),
+    ("an VII", D(1798, 9, 22), D(1799, 9, 22), 1799, "year", False),
+    ("l'an 2 de la République", D(1793, 9, 22), D(1794, 9, 21), 1794, "year", False),
+    ("10 nivôse an XIV", D(1805, 12, 31), D(1805, 12, 31), 1805, "day", False),
+    # centuries, narrowed by early/mid/late, halves
+    ("XVIIe siècle", D(1600, 1, 1), D(1699, 12, 31), 1649, "century", False),
+    ("17th century", D(1600, 1, 1), D(1699, 12, 31), 1649, "century", False),
+    ("18. Jahrhundert", D(1700, 1, 1), D(1799, 12, 31), 1749, "century", False),
+    ("early 19th century", D(1800, 1, 1), D(1832, 12, 31), 1816, "century", True),
+    ("fin du XVIIIe siècle", D(1767, 1, 1), D(1799, 12, 31), 1783, "century", True),
+    ("late 18th C", D(1767, 1, 1), D(1799, 12, 31), 1783, "century", True),
+    ("2. Hälfte des 18. Jahrhunderts", D(1750, 1, 1), D(1799, 12, 31), 1774, "century", True),
+    # decades
+    ("1850s", D(1850, 1, 1), D(1859, 12, 31), 1854, "decade", False),
+    ("années 1850", D(1850, 1, 1), D(1859, 12, 31), 1854, "decade", False),
+    ("c.1950s", D(1950, 1, 1), D(1959, 12, 31), 1954, "decade", True),
+    ("early 1840s", D(1840, 1, 1), D(1843, 12, 31), 1841, "decade", True),
+    ("late 1960s–early 1970s", D(1967, 1, 1), D(1973, 12, 31), 1970, "range", True),
+    # Tate: later events (printing, casting) are not the date of the work
+    ("1825, reprinted 1874", D(1825, 1, 1), D(1825, 12, 31), 1825, "year", False),
+    ("1913, cast 1956", D(1913, 1, 1), D(1913, 12, 31), 1913, "year", False),
+    ("1976–7, enlarged version 2007", D(1976, 1, 1), D(1977, 12, 31), 1976, "range", False),
+    ("published 1833", D(1833, 1, 1), D(1833, 12, 31), 1833, "year", False),
+    ("first published ?1846, reprinted 1993", D(1846, 1, 1), D(1846, 12, 31), 1846, "year", True),
+]
+
+
+@pytest.mark.parametrize(("text", "start", "end", "year", "precision", "approximate"), CASES)
+def test_parse_date_real_strings(text: str, start: dt.date, end: dt.date, year: int,
+                                 precision: str, approximate: bool) -> None:
+    info = parse_date(text)
+    assert (info.start, info.end, info.year, info.precision, info.approximate) == (
+        start, end, year, precision, approximate), text
+    assert info.flags == ()
+
+
+@pytest.mark.parametrize("text", ["date not known", "no date", "s.d.", "n.d.", "[s.d.]", "S. d.",
+                                  "o.J.", "", "   ", None, "civil war", "unknown"])
+def test_unknown_dates(text: str | None) -> None:
+    assert parse_date(text) == UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["2300", "9999-01-01", "-0500", "22nd century"])
+def test_implausible_years_are_flagged_not_kept(text: str) -> None:
+    info = parse_date(text)
+    assert info.flags == ("implausible_year",)
+    assert (info.start, info.end, info.year) == (None, None, None)
+
+
+def test_plausible_range_from_caller() -> None:
+    # a FRUS document typed 0201 in a 1920s volume
+    assert parse_date("0201-05-03").year == 201
+    info = parse_date("0201-05-03", plausible=(1776, 2100))
+    assert info.flags == ("implausible_year",) and info.start is None
+    assert parse_date("1936-05-03", plausible=(1776, 2100)).year == 1936
+
+
+@pytest.mark.parametrize("text", ["31 February 1858", "1858-02-31", "1858-13", "31 fructidor an I",
+                                  "6 jours complémentaires an II"])
+def test_impossible_dates_are_flagged(text: str) -> None:
+    info = parse_date(text)
+    assert info.flags == ("impossible_date",) and info.start is None
+
+
+def test_republican_sextile_year() -> None:
+    # an III was sextile: it has a sixth complementary day, an II does not
+    assert republican_to_gregorian(3, 13, 6) == D(1795, 9, 22)
+    assert republican_to_gregorian(8, 2, 18) == D(1799, 11, 9)
+
+
+def test_roman_and_bracketed_year_disagree() -> None:
+    info = parse_date("MDCCXCII. [1793]")
+    assert info.year == 1793 and info.flags == ("roman_mismatch",)
+
+
+def test_open_intervals_are_marked() -> None:
+    info = parse_date("after c.1830")
+    assert info.year == 1830 and info.approximate and info.flags == ("after",)
+    assert parse_date("before 1877").flags == ("before",)
+
+
+def test_record_fields_and_helpers() -> None:
+    fields = parse_date("c.1799").record_fields("c.1799")
+    assert fields == {"date_text": "c.1799", "date_start": D(1799, 1, 1),
+                      "date_end": D(1799, 12, 31), "year": 1799, "date_precision": "year",
+                      "date_approximate": True}
+    assert from_years(1700, 1680) == from_years(1680, 1700)
+    assert from_ymd(1858, 2, 29).flags == ("impossible_date",)
+    assert not UNKNOWN.known and parse_date("1858").known
+
+
+def test_words_made_of_roman_letters_are_not_years() -> None:
+    assert parse_roman("mill") is None and parse_roman("civil") is None
+    assert parse_roman("MDCCXCIII") == 1793
+
+
+@given(st.text(max_size=60))
+def test_parse_date_never_raises_and_is_ordered(text: str) -> None:
+    info = parse_date(text)
+    assert isinstance(info, DateInfo)
+    if info.start is not None:
+        assert info.end is not None and info.year is not None
+        assert info.start <= info.end
+        assert info.start.year <= info.year <= info.end.year
+
+
+_DATE_WORDS = st.sampled_from(["c.", "?", "[", "]", "-", "–", "/", " or ", ", ", "vers ", "an ",
+                               "VIII", "brumaire ", "XVIIe siècle", "s", "early ", "th century",
+                               "décembre ", "Dec. ", "printed ", "1er ", "M", "DCC", "0"])
+
+
+@given(st.lists(st.one_of(_DATE_WORDS, st.integers(0, 3000).map(str)), max_size=8).map("".join))
+def test_parse_date_on_date_like_noise(text: str) -> None:
+    info = parse_date(text)
+    if info.start is not None:
+        assert info.end is not None and info.year is not None
+        assert info.start <= info.end
+        assert info.start.year <= info.year <= info.end.year
+
+
+@given(st.dates(min_value=D(1, 1, 1), max_value=D(2100, 12, 31)))
+def test_iso_round_trip(day: dt.date) -> None:
+    text = f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+    assert parse_date(text) == DateInfo(day, day, day.year, "day", False)
+    month = parse_date(text[:7])
+    assert month.precision == "month" and month.start == day.replace(day=1)
+    assert parse_date(text[:4]).year == day.year
+
+
+@given(st.integers(1, 3999))
+def test_roman_round_trip(n: int) -> None:
+    assert parse_roman(format_roman(n)) == n
+    assert parse_roman(format_roman(n).lower()) == n
+    assert parse_roman(format_roman(n, additive=True)) == n
+
+
+@given(st.integers(1000, 2100).filter(lambda n: len(format_roman(n)) >= 3))
+def test_roman_years_parse(n: int) -> None:
+    # "M", "MD", "MM" alone are too short to be read as years in free text
+    assert parse_date(format_roman(n)).year == n
