@@ -714,8 +714,8 @@ def _mets_pages(tree: etree._ElementTree, files: dict[str, _MetsFile]) -> list[_
         walk(smap)
     if not pages:
         # no physical structMap: the ALTO files in fileSec order are the pages
-        alto = [f for f in files.values() if _is_alto_file(f)]
-        return [_MetsPage(n, f, None, "") for n, f in enumerate(alto, start=1)]
+        texts = [f for f in files.values() if _is_alto_file(f)]
+        return [_MetsPage(n, f, None, "") for n, f in enumerate(texts, start=1)]
     pages.sort(key=lambda p: (p[0], p[1]))
     out = []
     for n, (_order, _pos, div, ids) in enumerate(pages, start=1):

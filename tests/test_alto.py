@@ -248,6 +248,11 @@ def test_missing_and_broken_pages_are_rejected(tmp_path: Path, bnl_root: Path) -
     records, pages, rejects = split(run(next(alto.find(root)), root, "bnl-luxzeit"))
     assert [r.reason for r in rejects] == ["missing_page", "missing_page"]
     assert "bad_xml" in rejects[0].detail and len(pages) == 2 and len(records) == 1
+    # an ALTO page beside the issue that its METS does not list is reported, not lost
+    shutil.copy(ALTO_SAMPLES / "bnl_v3_mm10.xml", root / BNL_ISSUE / "text" / "extra.xml")
+    assert [u.name for u in alto.find(root)] == [f"{BNL_ISSUE}-mets.xml"]
+    rejects = split(run(next(alto.find(root)), root, "bnl-luxzeit"))[2]
+    assert [r.reason for r in rejects] == ["missing_page", "missing_page", "unreferenced_page"]
 
 
 def test_bnl_articles(bnl_root: Path) -> None:
