@@ -426,8 +426,9 @@ class _WordBuilder:
 def find(root: Path, **options: Any) -> Iterator[Path]:
     """Yield the units to parse, sorted: METS files, folders of ALTO pages, lone ALTO files.
 
-    ALTO files a METS references, or that sit in a folder holding a METS, belong to that issue
-    and are not yielded. XML files that cannot be read are yielded alone, so `parse` reports them.
+    ALTO files a METS references, or that sit in a folder holding a METS or its pages, belong to
+    that issue and are not yielded. XML files that cannot be read are yielded alone, so `parse`
+    reports them.
     """
     _check_options(options)
     root = Path(root)
@@ -440,7 +441,9 @@ def find(root: Path, **options: Any) -> Iterator[Path]:
             claimed.update(p for p in _mets_alto_paths(m) if p is not None)
         except SourceError:
             continue
-    mets_dirs = {m.parent for m in mets}
+    # an issue's own folders (the METS's and its pages'): other ALTO there is reported by
+    # parse() as an unreferenced page of that issue, not made into a document of its own
+    mets_dirs = {m.parent for m in mets} | {p.parent for p in claimed}
     folders: dict[Path, list[Path]] = {}
     units: list[Path] = list(mets)
     for p, kind in kinds.items():
