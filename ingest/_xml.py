@@ -34,6 +34,19 @@ def parse_xml(path: Path) -> etree._ElementTree:
     return tree
 
 
+def parse_xml_bytes(data: bytes) -> etree._ElementTree:
+    """Parse XML held in memory with the same safety as parse_xml."""
+    if not data.strip():
+        raise SourceError("empty_file", "no XML content")
+    try:
+        root = etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise SourceError("bad_xml", f"{exc}") from exc
+    tree = root.getroottree()
+    _refuse_entities(tree)
+    return tree
+
+
 def _refuse_entities(tree: etree._ElementTree) -> None:
     # A DOCTYPE that declares entities is how XXE and billion-laughs documents start.
     dtd = tree.docinfo.internalDTD
