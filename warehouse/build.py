@@ -1,0 +1,193 @@
+"""Warehouse stage: load the pipeline's Parquet tables into one self-contained DuckDB file.
+
+Tables are created from the Arrow schemas (ingest/record.py, models/schemas.py), then
+`schema.sql` derives the query layout. Spec: https://duckdb.org/docs/stable/data/parquet/overview
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.record import (
+    DOCUMENT_SCHEMA,
+    ENTITY_SCHEMA,
+    PAGE_SCHEMA,
+    REJECT_SCHEMA,
+    TOKEN_SCHEMA,
+)
+from models.schemas import (
+    DOC_TOPIC_SCHEMA,
+    DRIFT_SCHEMA,
+    NEIGHBOUR_SCHEMA,
+    PERIOD_SCHEMA,
+    TOPIC_PERIOD_SCHEMA,
+    TOPIC_TERM_SCHEMA,
+)
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+
+# Per-document NLP summary written by the nlp stage next to tokens.parquet.
+DOC_STATS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("language", pa.string()),
+        pa.field("model", pa.string()),
+        pa.field("n_tokens", pa.int64()),
+        pa.field("n_sentences", pa.int64()),
+        pa.field("n_entities", pa.int64()),
+        pa.field("n_alpha", pa.int64()),
+        pa.field("n_chunks", pa.int64()),
+    ]
+)
+
+# Every input table, in load order. schema.sql reads them as temporary `_src_<name>` tables.
+TABLE_SCHEMAS: dict[str, pa.Schema] = {
+    "documents": DOCUMENT_SCHEMA,
+    "pages": PAGE_SCHEMA,
+    "rejects": REJECT_SCHEMA,
+    "tokens": TOKEN_SCHEMA,
+    "entities": ENTITY_SCHEMA,
+    "doc_stats": DOC_STATS_SCHEMA,
+    "doc_topics": DOC_TOPIC_SCHEMA,
+    "topic_terms": TOPIC_TERM_SCHEMA,
+    "topic_prevalence": TOPIC_PERIOD_SCHEMA,
+    "periods": PERIOD_SCHEMA,
+    "neighbours": NEIGHBOUR_SCHEMA,
+    "drift": DRIFT_SCHEMA,
+}
+
+# Tables schema.sql derives from the inputs (reported in the row counts too).
+DERIVED_TABLES: tuple[str, ...] = ("doc_index", "term_doc_counts", "doc_lengths")
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def quote_identifier(name: str) -> str:
+    """Double-quote a column or table name, refusing anything that is not a plain identifier."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"refusing identifier {name!r}: only letters, digits and _ allowed")
+    return f'"{name}"'
+
+
+def build(db_path: Path, sources: dict[str, list[Path]]) -> dict[str, int]:
+    """Build the warehouse at `db_path` from Parquet files; return row counts per table.
+
+    Args:
+        db_path: the DuckDB file to (re)place; written to a temporary file next to it first and
+            moved into place with os.replace, so a reader never sees a half-built warehouse.
+        sources: table name (a key of TABLE_SCHEMAS) -> Parquet files; missing keys and empty
+            lists give empty tables with the schema's columns.
+    """
+    unknown = sorted(set(sources) - set(TABLE_SCHEMAS))
+    if unknown:
+        raise ValueError(f"unknown tables {unknown}; known: {', '.join(TABLE_SCHEMAS)}")
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.building")
+    remove_database(tmp_path)
+    try:
+        con = duckdb.connect(str(tmp_path))
+        try:
+            for name, schema in TABLE_SCHEMAS.items():
+                paths = [Path(p) for p in sources.get(name, [])]
+                load_source(con, name, schema, paths)
+            check_unique_documents(con)
+            con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+            for name in TABLE_SCHEMAS:
+                con.execute(f"DROP TABLE temp.{quote_identifier('_src_' + name)}")
+            counts = count_rows(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp_path, db_path)
+    except BaseException:
+        remove_database(tmp_path)
+        raise
+    logger.info("warehouse %s built: %s", db_path, counts)
+    return counts
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, paths: Sequence[Path]
+) -> None:
+    """Create temp table `_src_<name>` with the Arrow schema and insert the Parquet files."""
+    src = quote_identifier(f"_src_{name}")
+    con.register("_empty_source", pa.Table.from_batches([], schema=schema))
+    try:
+        con.execute(f"CREATE TEMP TABLE {src} AS SELECT * FROM _empty_source")
+    finally:
+        con.unregister("_empty_source")
+    for f in schema:
+        if not f.nullable:
+            con.execute(f"ALTER TABLE {src} ALTER COLUMN {quote_identifier(f.name)} SET NOT NULL")
+    if not paths:
+        logger.info("%s: no Parquet files, table left empty", name)
+        return
+    file_columns = read_parquet_columns(paths)
+    missing = [f.name for f in schema if not f.nullable and f.name not in file_columns]
+    files = [str(p) for p in paths]
+    if missing:
+        raise ValueError(f"{name}: required columns {missing} absent from {files}")
+    # A producer may add columns the schema does not know yet: keep them rather than lose them.
+    extra = [c for c in file_columns if c not in schema.names]
+    if extra:
+        described = con.execute(
+            f"DESCRIBE SELECT {', '.join(map(quote_identifier, extra))} "
+            "FROM read_parquet(?, union_by_name = true)",
+            [files],
+        ).fetchall()
+        for column, column_type, *_ in described:
+            logger.warning(
+                "%s: column %r is not in the Arrow schema; kept as %s", name, column, column_type
+            )
+            con.execute(f"ALTER TABLE {src} ADD COLUMN {quote_identifier(column)} {column_type}")
+    present = [c for c in file_columns if c in schema.names] + extra
+    columns = ", ".join(map(quote_identifier, present))
+    con.execute(
+        f"INSERT INTO {src} BY NAME SELECT {columns} FROM read_parquet(?, union_by_name = true)",
+        [files],
+    )
+
+
+def read_parquet_columns(paths: Sequence[Path]) -> list[str]:
+    """Column names over all files, in first-seen order."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        for column in pq.read_schema(path).names:
+            seen.setdefault(column, None)
+    return list(seen)
+
+
+def check_unique_documents(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse to build when one doc_id names two documents (counts would be doubled)."""
+    dupes = con.execute(
+        "SELECT doc_id, count(*) AS n FROM _src_documents GROUP BY doc_id HAVING n > 1 "
+        "ORDER BY doc_id LIMIT 5"
+    ).fetchall()
+    if dupes:
+        raise ValueError(f"duplicate doc_id in documents, e.g. {dupes}")
+
+
+def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the input and derived tables."""
+    counts: dict[str, int] = {}
+    for name in (*TABLE_SCHEMAS, *DERIVED_TABLES):
+        row = con.execute(f"SELECT count(*) FROM main.{quote_identifier(name)}").fetchone()
+        counts[name] = int(row[0]) if row else 0
+    return counts
+
+
+def remove_database(path: Path) -> None:
+    """Delete a DuckDB file and its write-ahead log if present."""
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)

@@ -1,0 +1,166 @@
+-- longue-durée warehouse layout, executed by warehouse/build.py after the Parquet inputs are
+-- loaded into temporary tables `_src_<table>` (columns = the Arrow schemas in ingest/record.py
+-- and models/schemas.py). Everything below is materialised: the file does not need the Parquet.
+--
+-- Tables
+--   documents         one row per document (DOCUMENT_SCHEMA) + doc_idx, decade, century
+--                     (decade/century = floor(year / 10|100) * 10|100: the 1800s are 1800-1899)
+--   pages, rejects, entities, doc_stats, doc_topics, topic_terms, topic_prevalence, periods,
+--   neighbours, drift  as written by the pipeline (empty when a stage has not run)
+--   tokens            TOKEN_SCHEMA + doc_idx + gpos, sorted by (doc_idx, position). gpos is a
+--                     global token position, contiguous inside a document, so the context of a
+--                     hit is `gpos BETWEEN hit - w AND hit + w` (an equi-join on gpos + offset).
+--   doc_index         doc_id -> doc_idx for every id seen in documents or tokens
+--   term_doc_counts   field ('lemma' | 'text'), term (lowercased), doc_idx, doc_id, n_occurrences
+--   doc_lengths       doc_idx, doc_id, n_tokens, n_alpha (alphabetic tokens: the denominator of
+--                     relative frequencies); 0 for documents the NLP stage has not reached
+--
+-- Views
+--   documents_with_quality   date precision/certainty and OCR confidence band per document
+--   corpus_summary           documents and tokens per kind and century
+--   rejects_summary          rejected files/records per collection, stage and reason
+--   topic_labels             the five most probable terms of each topic
+--
+-- Macros (for the DuckDB CLI: `duckdb -readonly data/warehouse/longue.duckdb`)
+--   SELECT * FROM relfreq('liberté');              per decade: count, total, per_million, n_docs
+--   SELECT * FROM relfreq('Liberty', fld := 'text'); same on word forms instead of lemmas
+--   SELECT * FROM kwic('révolution');              keyword in context, 5 tokens each side
+--   SELECT * FROM kwic('war', width := 10, fld := 'text');
+--   SELECT * FROM docs_in(1870);                   documents dated in the 1870s
+--   SELECT decade_of(1848);                        1840
+
+CREATE TABLE doc_index AS
+SELECT doc_id, CAST(row_number() OVER (ORDER BY doc_id) - 1 AS INTEGER) AS doc_idx
+FROM (SELECT doc_id FROM _src_documents UNION SELECT doc_id FROM _src_tokens);
+
+CREATE TABLE documents AS
+SELECT i.doc_idx, d.*,
+       CAST(floor(d.year / 10) * 10 AS INTEGER) AS decade,
+       CAST(floor(d.year / 100) * 100 AS INTEGER) AS century
+FROM _src_documents AS d JOIN doc_index AS i ON i.doc_id = d.doc_id
+ORDER BY i.doc_idx;
+
+CREATE TABLE tokens AS
+WITH ranked AS (
+    SELECT i.doc_idx, s.*,
+           row_number() OVER (PARTITION BY i.doc_idx ORDER BY s.position, s.start_char) - 1
+               AS rank_in_doc
+    FROM _src_tokens AS s JOIN doc_index AS i ON i.doc_id = s.doc_id
+), offsets AS (
+    SELECT doc_idx, sum(n) OVER (ORDER BY doc_idx) - n AS doc_start
+    FROM (SELECT doc_idx, count(*) AS n FROM ranked GROUP BY doc_idx)
+)
+SELECT r.doc_id, r.doc_idx, CAST(o.doc_start + r.rank_in_doc AS BIGINT) AS gpos,
+       r.* EXCLUDE (doc_id, doc_idx, rank_in_doc)
+FROM ranked AS r JOIN offsets AS o ON o.doc_idx = r.doc_idx
+ORDER BY gpos;
+
+CREATE TABLE term_doc_counts AS
+SELECT field, term, doc_idx, doc_id, n_occurrences
+FROM (
+    SELECT 'lemma' AS field, lower(lemma) AS term, doc_idx, doc_id, count(*) AS n_occurrences
+    FROM tokens WHERE lemma IS NOT NULL AND lemma <> ''
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'text' AS field, lower(text) AS term, doc_idx, doc_id, count(*) AS n_occurrences
+    FROM tokens
+    GROUP BY ALL
+)
+ORDER BY field, term, doc_idx;
+
+CREATE TABLE doc_lengths AS
+SELECT i.doc_idx, i.doc_id,
+       count(t.gpos) AS n_tokens,
+       count(t.gpos) FILTER (WHERE t.is_alpha) AS n_alpha
+FROM doc_index AS i LEFT JOIN tokens AS t ON t.doc_idx = i.doc_idx
+GROUP BY i.doc_idx, i.doc_id
+ORDER BY i.doc_idx;
+
+CREATE TABLE pages AS SELECT * FROM _src_pages ORDER BY doc_id, page_number;
+CREATE TABLE rejects AS SELECT * FROM _src_rejects ORDER BY collection, stage, source_path;
+CREATE TABLE entities AS SELECT * FROM _src_entities ORDER BY doc_id, start_char;
+CREATE TABLE doc_stats AS SELECT * FROM _src_doc_stats ORDER BY doc_id;
+CREATE TABLE doc_topics AS SELECT * FROM _src_doc_topics ORDER BY doc_id, topic;
+CREATE TABLE topic_terms AS SELECT * FROM _src_topic_terms ORDER BY topic, rank;
+CREATE TABLE topic_prevalence AS SELECT * FROM _src_topic_prevalence ORDER BY topic, period_start;
+CREATE TABLE periods AS SELECT * FROM _src_periods ORDER BY period_start;
+CREATE TABLE neighbours AS SELECT * FROM _src_neighbours ORDER BY word, period, rank;
+CREATE TABLE drift AS SELECT * FROM _src_drift ORDER BY word, from_period, to_period;
+
+CREATE VIEW documents_with_quality AS
+SELECT d.doc_id, d.collection, d.kind, d.title, d.year, d.decade, d.century, d.language,
+       d.date_text, d.date_precision, d.date_approximate,
+       CASE
+           WHEN d.year IS NULL THEN 'undated'
+           WHEN d.date_approximate THEN 'approximate'
+           WHEN d.date_precision IN ('day', 'month', 'year') THEN 'exact'
+           ELSE 'coarse'
+       END AS date_quality,
+       d.ocr_confidence,
+       CASE
+           WHEN d.ocr_confidence IS NULL THEN 'not ocr'
+           WHEN d.ocr_confidence >= 0.9 THEN 'high'
+           WHEN d.ocr_confidence >= 0.7 THEN 'medium'
+           ELSE 'low'
+       END AS ocr_band,
+       d.n_words, l.n_tokens, l.n_alpha
+FROM documents AS d LEFT JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx;
+
+CREATE VIEW corpus_summary AS
+SELECT d.kind, d.century, count(*) AS n_docs, CAST(sum(l.n_tokens) AS BIGINT) AS n_tokens,
+       CAST(sum(l.n_alpha) AS BIGINT) AS n_alpha, min(d.year) AS first_year, max(d.year) AS last_year
+FROM documents AS d LEFT JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx
+GROUP BY d.kind, d.century
+ORDER BY d.kind, d.century;
+
+CREATE VIEW rejects_summary AS
+SELECT collection, stage, reason, count(*) AS n_rejects
+FROM rejects GROUP BY ALL ORDER BY collection, stage, n_rejects DESC;
+
+CREATE VIEW topic_labels AS
+SELECT topic, string_agg(term, ', ' ORDER BY rank) AS label
+FROM topic_terms WHERE rank <= 5 GROUP BY topic ORDER BY topic;
+
+CREATE MACRO decade_of(y) AS CAST(floor(y / 10) * 10 AS INTEGER);
+
+CREATE MACRO relfreq(word, fld := 'lemma') AS TABLE
+WITH totals AS (
+    SELECT d.decade, CAST(sum(l.n_alpha) AS BIGINT) AS total, count(*) AS n_docs
+    FROM documents AS d JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx
+    WHERE d.decade IS NOT NULL AND l.n_alpha > 0
+    GROUP BY d.decade
+), hits AS (
+    SELECT d.decade, CAST(sum(c.n_occurrences) AS BIGINT) AS n, count(*) AS n_docs_with_term
+    FROM term_doc_counts AS c JOIN documents AS d ON d.doc_idx = c.doc_idx
+    WHERE c.field = fld AND c.term = lower(word)
+    GROUP BY d.decade
+)
+SELECT lower(word) AS term, t.decade, coalesce(h.n, 0) AS count, t.total,
+       1e6 * coalesce(h.n, 0) / t.total AS per_million, t.n_docs,
+       coalesce(h.n_docs_with_term, 0) AS n_docs_with_term
+FROM totals AS t LEFT JOIN hits AS h ON h.decade = t.decade
+ORDER BY t.decade;
+
+CREATE MACRO kwic(word, width := 5, fld := 'lemma') AS TABLE
+WITH hits AS (
+    SELECT t.doc_idx, t.gpos AS hit
+    FROM tokens AS t
+    WHERE lower(CASE WHEN fld = 'text' THEN t.text ELSE t.lemma END) = lower(word)
+), context AS (
+    SELECT h.doc_idx, h.hit, c.gpos, c.text
+    FROM hits AS h
+    CROSS JOIN range(-width, width + 1) AS r(off)
+    JOIN tokens AS c ON c.gpos = h.hit + r.off AND c.doc_idx = h.doc_idx
+)
+SELECT d.doc_id, d.title, d.year, d.kind,
+       string_agg(x.text, ' ' ORDER BY x.gpos) FILTER (WHERE x.gpos < x.hit) AS "left",
+       max(x.text) FILTER (WHERE x.gpos = x.hit) AS "match",
+       string_agg(x.text, ' ' ORDER BY x.gpos) FILTER (WHERE x.gpos > x.hit) AS "right"
+FROM context AS x JOIN documents AS d ON d.doc_idx = x.doc_idx
+GROUP BY d.doc_id, d.title, d.year, d.kind, x.hit
+ORDER BY d.year, d.doc_id, x.hit;
+
+CREATE MACRO docs_in(dec) AS TABLE
+SELECT doc_id, collection, kind, title, authors, year, date_text, language, n_words
+FROM documents WHERE decade = dec
+ORDER BY year, doc_id;
