@@ -349,7 +349,10 @@ def test_plots_draw_lines_and_bands(wh: Warehouse) -> None:
     f = wh.frequency(["petit", "love"], by="century", split="kind", n_boot=100)
     ax = plot_timeline(f)
     assert len(ax.get_lines()) == 4  # 2 terms x 2 kinds
-    assert len(ax.collections) == 4  # one CI band each
+    from matplotlib.collections import PolyCollection
+
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 4  # one CI band each
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {
         "love · book",
         "love · museum",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
@@ -25,6 +26,15 @@ def get_axes(ax: Axes | None) -> Axes:
     return new_ax
 
 
+def period_grid(periods: pd.Series) -> np.ndarray:
+    """Every period start from the first to the last, stepping by the bin width."""
+    starts = np.unique(periods.dropna().to_numpy(dtype=np.int64))
+    if len(starts) < 2:
+        return starts
+    step = int(np.gcd.reduce(np.diff(starts)))
+    return np.arange(starts[0], starts[-1] + step, step)
+
+
 def plot_timeline(
     df: pd.DataFrame, ax: Axes | None = None, y: str = "per_million", title: str | None = None
 ) -> Axes:
@@ -39,18 +49,31 @@ def plot_timeline(
         )
         return ax
     keys = ["term"] + [c for c in SPLIT_COLUMNS if c in df.columns]
-    for key, group in df.sort_values("period").groupby(keys, sort=True):
+    grid = period_grid(df["period"])
+    for key, group in df.groupby(keys, sort=True):
         parts = key if isinstance(key, tuple) else (key,)
         label = " · ".join(str(p) for p in parts)
-        (line,) = ax.plot(group["period"], group[y], marker="o", markersize=3, label=label)
-        if {"ci_low", "ci_high"} <= set(group.columns) and group["ci_low"].notna().any():
+        # periods without documents become gaps, not straight lines across the silence
+        g = group.set_index("period").reindex(grid)
+        x = grid.astype(float)
+        (line,) = ax.plot(x, g[y].to_numpy(dtype=float), marker="o", markersize=3, label=label)
+        if {"ci_low", "ci_high"} <= set(g.columns) and g["ci_low"].notna().any():
             ax.fill_between(
-                group["period"].to_numpy(dtype=float),
-                group["ci_low"].to_numpy(dtype=float),
-                group["ci_high"].to_numpy(dtype=float),
+                x,
+                g["ci_low"].to_numpy(dtype=float),
+                g["ci_high"].to_numpy(dtype=float),
                 color=line.get_color(),
                 alpha=0.2,
                 linewidth=0,
+            )
+            # a period between two empty ones has no band to fill: show its interval as a bar
+            ax.vlines(
+                x,
+                g["ci_low"].to_numpy(dtype=float),
+                g["ci_high"].to_numpy(dtype=float),
+                color=line.get_color(),
+                alpha=0.35,
+                linewidth=1,
             )
     ax.set_xlabel("period (first year)")
     ax.set_ylabel("occurrences per million words" if y == "per_million" else y)
