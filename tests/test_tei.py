@@ -403,3 +403,25 @@ def test_frus_streaming_clears_finished_documents(
     items = parse_all(big, tmp_path, collection="frus", kind="cable")
     assert len(items) == 3 * 41
     assert max(seen) <= 4  # bounded, not growing with the 123 documents read
+
+
+def test_forced_generic_profile_and_no_split() -> None:
+    """Options override detection: generic reads the header plainly, split=none keeps a volume."""
+    path = SAMPLE_DIR / "eltec_FRA01402_Fleuriot_trimmed.xml"
+    (r,) = records(path, SAMPLE_DIR, profile="generic")
+    assert r.metadata["tei_profile"] == "generic"
+    assert r.title == "En congé : édition ELTeC"  # no ELTeC title clean-up
+    assert r.year == 1875  # first sourceDesc date: the print edition, not the first edition
+    frus = SAMPLE_DIR / "frus1894Nicaragua_trimmed.xml"
+    (vol,) = records(frus, SAMPLE_DIR, split="none")
+    assert vol.doc_id == "test:frus1894Nicaragua_trimmed"
+    assert "Honduras invading at Cape Gracias" in vol.text
+    assert "If you verify Braida’s telegram" in vol.text
+
+
+def test_adapter_is_registered() -> None:
+    from ingest import available_formats, get_adapter
+
+    assert "tei" in available_formats()
+    assert get_adapter("tei") is tei
+    assert set(tei.OPTIONS) == {"profile", "split", "plausible_years", "parts"}
