@@ -110,9 +110,9 @@ def _align_dp(a: Sequence[Any], b: Sequence[Any]) -> list[Op]:
 def align(reference: Sequence[Any], hypothesis: Sequence[Any]) -> list[Op]:
     """A minimal-cost alignment as (reference item, hypothesis item) pairs, None for a gap.
 
-    Exact (Levenshtein) up to 40 M cells (two ~6000-character pages); longer pairs (whole pages) are first anchored on
-    identical runs of words found by difflib, and only the gaps between them are aligned
-    exactly: near-optimal for OCR output, in bounded memory.
+    Exact (Levenshtein) up to 40 M cells (two ~6000-character pages); longer pairs are first
+    anchored on identical runs of words found by difflib, and only the gaps between them are
+    aligned exactly: near-optimal for OCR output, in bounded memory.
     """
     if len(reference) * len(hypothesis) <= _MAX_ALIGN_CELLS:
         return _align_dp(reference, hypothesis)

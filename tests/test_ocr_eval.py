@@ -19,6 +19,7 @@ from models.ocr_eval import (
     read_ground_truth,
     wer,
 )
+
 try:
     from tests.conftest import SAMPLES, shared_path
 except ModuleNotFoundError:  # tests/ is not a package: pytest puts tests/ itself on sys.path

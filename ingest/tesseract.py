@@ -1,0 +1,357 @@
+"""OCR of page images with Tesseract: each page -> ALTO (kept as an artefact) -> the ALTO reader.
+
+Tesseract: https://tesseract-ocr.github.io/tessdoc/ ; its ALTO output is read by `ingest.alto`
+(https://www.loc.gov/standards/alto/), so OCR pages and archive ALTO pages share one path.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+# One OpenMP thread per Tesseract process. Tesseract's OpenMP threads compete with the other
+# pages OCRed in parallel (one Dask worker per core): measured 5x slower under parallel load
+# than single-threaded runs (see /work/shared/DESIGN.md, "Scale"). pytesseract passes
+# os.environ to the tesseract subprocess, so setting it here covers every call; a value the
+# user exported is respected.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+import numpy as np  # noqa: E402
+import pytesseract  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from ingest.dates import parse_date  # noqa: E402
+from ingest.language import normalise_code  # noqa: E402
+from ingest.record import Page, Record, Reject, SourceError  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+OPTIONS: dict[str, Any] = {
+    "languages": "fra",  # tesseract -l string, e.g. "fra+eng"
+    "psm": 3,  # page segmentation mode (3 = automatic, 6 = one uniform block)
+    "dpi": None,  # passed as --dpi when set; many scans carry no or a bogus resolution
+    "preprocess": "none",  # none | grayscale | binarize | upscale
+    "low_confidence": 0.6,  # pages whose mean word confidence is below are listed in metadata
+    "artefact_dir": None,  # where per-page ALTO files are written (given by the pipeline)
+    # optional sidecar CSV under root, columns file (or folder),title,author,date,language
+    "metadata": "metadata.csv",
+    "unit": "folder",  # folder: a folder of images is one document; file: every image file is one
+}
+
+IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
+PREPROCESS = ("none", "grayscale", "binarize", "upscale")
+UNITS = ("folder", "file")
+
+# Tesseract writes the path of its temporary input file here; replaced by the real image path
+# so that the ALTO artefact is the same run after run.
+_FILENAME = re.compile(rb"<fileName>.*?</fileName>", re.DOTALL)
+_DIGITS = re.compile(r"(\d+)")
+
+
+def sort_key_natural(name: str) -> tuple[Any, ...]:
+    """Key for natural filename order: page2 < page10 (case-insensitive, then exact)."""
+    parts = _DIGITS.split(name)
+    return (tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts)), name)
+
+
+def _is_image(path: Path) -> bool:
+    return (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+            and not path.name.startswith("."))
+
+
+def list_images(folder: Path) -> list[Path]:
+    """The image files directly in `folder`, in natural filename order."""
+    images = (p for p in folder.iterdir() if _is_image(p))
+    return sorted(images, key=lambda p: sort_key_natural(p.name))
+
+
+def find(root: Path, *, unit: str = "folder", **options: Any) -> Iterator[Path]:
+    """Documents under `root`: folders of page images, and image files directly in `root`.
+
+    With `unit="file"` every image file (at any depth) is a document of its own.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit {unit!r} not in {UNITS}")
+    root = Path(root)
+    if unit == "file":
+        files = [p for p in root.rglob("*") if _is_image(p)
+                 and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+        yield from sorted(files, key=lambda p: sort_key_natural(p.relative_to(root).as_posix()))
+        return
+    yield from list_images(root)
+    folders = [d for d in root.rglob("*") if d.is_dir()
+               and not any(part.startswith(".") for part in d.relative_to(root).parts)]
+    for folder in sorted(folders, key=lambda d: sort_key_natural(d.relative_to(root).as_posix())):
+        if list_images(folder):
+            yield folder
+
+
+def preprocess_image(image: Image.Image, preprocess: str = "none") -> Image.Image:
+    """Prepare a page image for Tesseract (none | grayscale | binarize (Otsu) | upscale (x2))."""
+    if preprocess not in PREPROCESS:
+        raise ValueError(f"preprocess {preprocess!r} not in {PREPROCESS}")
+    if image.mode not in ("1", "L", "RGB"):
+        # palette, 16-bit and CMYK scans; alpha is flattened on white by pytesseract itself
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    if preprocess == "none":
+        return image
+    gray = image.convert("L")
+    if preprocess == "grayscale":
+        return gray
+    if preprocess == "upscale":
+        return gray.resize((gray.width * 2, gray.height * 2), Image.Resampling.LANCZOS)
+    threshold = compute_otsu_threshold(gray)
+    return gray.point(lambda v: 255 if v > threshold else 0)
+
+
+def compute_otsu_threshold(gray: Image.Image) -> int:
+    """Otsu's threshold (maximal between-class variance) of an 8-bit grayscale image."""
+    hist = np.asarray(gray.histogram()[:256], dtype=np.float64)
+    total = hist.sum()
+    if total == 0:
+        return 127
+    levels = np.arange(256, dtype=np.float64)
+    weight_bg = np.cumsum(hist)
+    weight_fg = total - weight_bg
+    sum_bg = np.cumsum(hist * levels)
+    mean_bg = np.divide(sum_bg, weight_bg, out=np.zeros(256), where=weight_bg > 0)
+    mean_fg = np.divide(sum_bg[-1] - sum_bg, weight_fg, out=np.zeros(256), where=weight_fg > 0)
+    between = weight_bg * weight_fg * (mean_bg - mean_fg) ** 2
+    return int(np.argmax(between))
+
+
+def build_config(psm: int, dpi: int | None = None) -> str:
+    """The tesseract command-line options for one page."""
+    config = f"--psm {int(psm)}"
+    if dpi:
+        config += f" --dpi {int(dpi)}"
+    return config
+
+
+def ocr_page(image: Image.Image | Path, languages: str = "fra", psm: int = 3,
+             preprocess: str = "none", dpi: int | None = None) -> bytes:
+    """OCR one page image with one Tesseract run and return its ALTO XML bytes."""
+    if isinstance(image, (str, Path)):
+        with Image.open(image) as opened:
+            opened.load()
+            image = opened.copy()
+    prepared = preprocess_image(image, preprocess)
+    alto: bytes = pytesseract.image_to_alto_xml(prepared, lang=languages,
+                                                config=build_config(psm, dpi))
+    return alto
+
+
+@cache
+def get_tesseract_version() -> str:
+    """The version of the tesseract binary ('5.3.0')."""
+    return str(pytesseract.get_tesseract_version())
+
+
+def open_frames(path: Path) -> Iterator[tuple[int, int, Image.Image]]:
+    """(frame index, frame count, loaded image) for each frame of an image file.
+
+    Raises SourceError('empty_file' | 'bad_image') at the first frame that cannot be read;
+    frames before it have already been yielded.
+    """
+    try:
+        if path.stat().st_size == 0:
+            raise SourceError("empty_file", "0 bytes")
+        with Image.open(path) as image:
+            n_frames = int(getattr(image, "n_frames", 1))
+            for index in range(n_frames):
+                image.seek(index)
+                image.load()
+                yield index, n_frames, image.copy()
+    except SourceError:
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+        raise SourceError("bad_image", f"{type(exc).__name__}: {exc}") from exc
+
+
+def hash_files(files: list[Path]) -> str:
+    """SHA-256 of one file; for several, the SHA-256 of their hex digests joined in page order."""
+    digests = []
+    for file in files:
+        h = hashlib.sha256()
+        with file.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        digests.append(h.hexdigest())
+    if len(digests) == 1:
+        return digests[0]
+    return hashlib.sha256("".join(digests).encode("ascii")).hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to `path` through a temporary file and a rename (no half-written artefacts)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@lru_cache(maxsize=8)
+def _read_sidecar(path: str, mtime_ns: int) -> dict[str, dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        fields = [c.strip().lower() for c in reader.fieldnames or []]
+        key = next((k for k in ("file", "folder") if k in fields), None)
+        if key is None:
+            raise ValueError(f"{path}: metadata CSV needs a 'file' or 'folder' column, "
+                             f"has {fields}")
+        rows: dict[str, dict[str, str]] = {}
+        for row in reader:
+            clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            if clean.get(key):
+                rows[clean[key].strip("/")] = clean
+    return rows
+
+
+def read_sidecar(root: Path, name: str | None) -> Mapping[str, Mapping[str, str]]:
+    """Rows of the optional metadata CSV under `root`, keyed by the file/folder column."""
+    if not name:
+        return {}
+    path = Path(name) if Path(name).is_absolute() else root / name
+    if not path.is_file():
+        return {}
+    return _read_sidecar(str(path), path.stat().st_mtime_ns)
+
+
+def build_record_fields(row: Mapping[str, str] | None, languages: str) -> dict[str, Any]:
+    """Record keyword arguments from a sidecar row (title, authors, date, language)."""
+    row = row or {}
+    authors = tuple(a.strip() for a in re.split(r";|\|", row.get("author", "")) if a.strip())
+    date_text = row.get("date") or None
+    fields: dict[str, Any] = {
+        "title": row.get("title") or None,
+        "authors": authors,
+        # the sidecar's language wins; otherwise the first language Tesseract was told to read
+        "language": normalise_code(row.get("language")) or normalise_code(languages.split("+")[0]),
+    }
+    fields.update(parse_date(date_text).record_fields(date_text))
+    return fields
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def parse(path: Path, *, root: Path, collection: str, kind: str, languages: str = "fra",
+          psm: int = 3, dpi: int | None = None, preprocess: str = "none",
+          low_confidence: float = 0.6, artefact_dir: Path | str | None = None,
+          metadata: str | None = "metadata.csv", unit: str = "folder",
+          **unknown: Any) -> Iterator[Record | Page | Reject]:
+    """OCR one document (a folder of page images or one image file): Record, Pages, Rejects.
+
+    Paths: `source_path` and `image_path` are relative to `root.parent` (so they start with the
+    collection folder); `alto_path` is relative to `artefact_dir.parent`. Each page's ALTO is
+    written to `artefact_dir/<local id>/<page:04d>.xml`. A page that cannot be read or OCRed is
+    a Reject (empty_file, bad_image, ocr_failed); a document with no usable page is a SourceError.
+    """
+    from ingest.alto import read_alto  # the one ALTO reader (Tesseract ALTO is read like any ALTO)
+
+    if unknown:
+        raise ValueError(f"unknown tesseract options {sorted(unknown)}; known: {sorted(OPTIONS)}")
+    if preprocess not in PREPROCESS:
+        raise ValueError(f"preprocess {preprocess!r} not in {PREPROCESS}")
+    path, root = Path(path), Path(root)
+    files = list_images(path) if path.is_dir() else [path]
+    if not files:
+        raise SourceError("no_images", f"no {'/'.join(IMAGE_SUFFIXES)} file in {path}")
+    unit_key = path.relative_to(root).as_posix() if path != root else path.name
+    local_id = unit_key if path.is_dir() else unit_key.rsplit(".", 1)[0]
+    doc_id = f"{collection}:{local_id}"
+    source_path = _relative(path, root.parent)
+    out_dir = Path(artefact_dir) / local_id if artefact_dir else None
+
+    pages: list[Page] = []
+    rejects: list[Reject] = []
+    page_number = 0
+    for file in files:
+        image_path = _relative(file, root.parent)
+        frames = open_frames(file)
+        while True:
+            try:
+                frame, n_frames, image = next(frames)
+            except StopIteration:
+                break
+            except SourceError as exc:
+                # the file (or the rest of a multi-page TIFF) cannot be read: one page position
+                page_number += 1
+                logger.warning("%s page %d: %s", image_path, page_number, exc)
+                rejects.append(Reject(collection, image_path, "ingest", exc.reason,
+                                      f"page {page_number}: {exc.detail}"))
+                break
+            page_number += 1
+            # a page of a multi-page TIFF is addressed as file.tif#<frame>, 1-based
+            image_path_page = f"{image_path}#{frame + 1}" if n_frames > 1 else image_path
+            try:
+                alto = ocr_page(image, languages, psm, preprocess, dpi)
+            except pytesseract.TesseractNotFoundError:
+                raise  # an installation problem, not a bad page: fail loudly
+            except (pytesseract.TesseractError, OSError, RuntimeError, ValueError) as exc:
+                logger.warning("%s page %d: OCR failed: %s", image_path_page, page_number, exc)
+                rejects.append(Reject(collection, image_path_page, "ingest", "ocr_failed",
+                                      f"page {page_number}: {type(exc).__name__}: {exc}"))
+                continue
+            alto = _FILENAME.sub(f"<fileName>{image_path_page}</fileName>".encode(), alto, 1)
+            alto_path = None
+            if out_dir is not None:
+                target = out_dir / f"{page_number:04d}.xml"
+                write_atomic(target, alto)
+                alto_path = _relative(target, Path(artefact_dir).parent)  # type: ignore[arg-type]
+            try:
+                read = read_alto(alto)
+            except SourceError as exc:
+                rejects.append(Reject(collection, image_path_page, "ingest", "ocr_failed",
+                                      f"page {page_number}: unreadable ALTO: {exc}"))
+                continue
+            pages.append(Page(doc_id=doc_id, page_number=page_number, text=read.text,
+                              alto_path=alto_path, image_path=image_path_page,
+                              width=float(image.width), height=float(image.height),
+                              word_confidence=read.word_confidence, n_words=read.n_words))
+
+    if not pages:
+        reasons = sorted({r.reason for r in rejects})
+        reason = reasons[0] if len(reasons) == 1 else "no_usable_page"
+        raise SourceError(reason, "; ".join(f"{r.source_path}: {r.detail}" for r in rejects))
+
+    n_conf = sum(p.n_words for p in pages if p.word_confidence is not None)
+    confidence = (sum(p.word_confidence * p.n_words for p in pages
+                      if p.word_confidence is not None) / n_conf) if n_conf else None
+    low = [str(p.page_number) for p in pages
+           if p.word_confidence is not None and p.word_confidence < low_confidence]
+    sidecar = read_sidecar(root, metadata)
+    row = sidecar.get(unit_key) or sidecar.get(local_id)
+    record = Record(
+        doc_id=doc_id, collection=collection, kind=kind,  # type: ignore[arg-type]
+        text="\n\n".join(p.text for p in pages if p.text),
+        source_path=source_path, source_format="tesseract", source_sha256=hash_files(files),
+        ocr_confidence=confidence,
+        metadata={
+            "tesseract_version": get_tesseract_version(), "languages": languages,
+            "psm": str(psm), "dpi": str(dpi or ""), "preprocess": preprocess,
+            "n_pages": str(page_number), "n_pages_rejected": str(page_number - len(pages)),
+            "low_confidence_pages": ",".join(low),
+        },
+        **build_record_fields(row, languages),
+    ).finalize()
+    yield record
+    yield from pages
+    yield from rejects
