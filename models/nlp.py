@@ -6,12 +6,15 @@ Spec: https://spacy.io/api/language#pipe , lookups: https://github.com/explosion
 
 from __future__ import annotations
 
+import functools
+import gzip
 import importlib.metadata
 import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +29,7 @@ from ingest.record import ENTITY_SCHEMA, TOKEN_SCHEMA
 
 logger = logging.getLogger(__name__)
 
-NORMALISE_STEPS: tuple[str, ...] = ("long_s", "ligatures", "uv_ij", "eol_hyphens")
+NORMALISE_STEPS: tuple[str, ...] = ("long_s", "ligatures", "apostrophes", "uv_ij", "eol_hyphens")
 FALLBACKS: tuple[str, ...] = ("blank", "error")
 
 DOC_STATS_SCHEMA = pa.schema(
@@ -56,7 +59,7 @@ class NlpConfig:
     fallback: str = "blank"  # "blank": spacy.blank + lookup lemmatizer + sentencizer; "error"
     batch_size: int = 64
     max_chars: int = 100_000  # longer texts are split (paragraph, then sentence, then hard cut)
-    normalise: tuple[str, ...] = ("long_s", "ligatures")
+    normalise: tuple[str, ...] = ("long_s", "ligatures", "apostrophes")
 
     def __post_init__(self) -> None:
         # bad config fails loudly, before any worker starts
@@ -77,6 +80,9 @@ class NlpConfig:
 # steps that change the length keep a map from normalised to original character positions.
 
 _LONG_S = str.maketrans({"ſ": "s"})
+# Typeset apostrophes: the trained pipelines know only "'" ("l’île" tokenised as "l’" NOUN and
+# "s’" tagged LOC; measured on OCR17 Descartes/Pascal lines: 73 of 184 entities held a "’").
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 # Typographic ligatures only; æ and œ are letters of French and Latin and stay.
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "ſt", "ﬆ": "st"}
 _LIGATURE_RE = re.compile("[" + "".join(_LIGATURES) + "]")
@@ -89,10 +95,14 @@ _V = f"[{_VOWELS}{_VOWELS.upper()}]"
 # Early-modern printing used u/v and i/j by position, not by sound: "vn", "auoir", "iamais".
 _UV_INITIAL_V = re.compile(r"\b([vV])(?=[bcdfghjklmnpqrstvwxzç])")
 _IJ_INITIAL_I = re.compile(rf"\b([iI])(?={_V})")
-# medial u between vowels (not before u: "pouuoir" -> "pouvoir", "peuuent" -> "peuvent")
-_UV_MEDIAL_EN = re.compile(rf"(?<={_V})([uU])(?={_V})(?![uU])")
-# French: not after o ("jouer", "oui") and not before a final e ("eue", "queue", "lieue")
-_UV_MEDIAL_FR = re.compile(rf"(?<=[^oO\W])(?<={_V})([uU])(?={_V})(?![uU])(?![eEëé]s?\b)")
+# medial u between vowels, not before another u: "auoir" -> "avoir", "peuuent" -> "peuvent"
+_UV_MEDIAL = re.compile(rf"(?<={_V})([uU])(?={_V})(?![uU])")
+# French: after u always ("prouue", "mouuement"); after another vowel, not after o ("jouer",
+# "oui") and not before a final e ("eue", "queue", "lieue")
+_UV_MEDIAL_FR = (
+    re.compile(rf"(?<=[uU])([uU])(?={_V})"),
+    re.compile(rf"(?<=[^oOuU\W])(?<={_V})([uU])(?={_V})(?![uU])(?![eEëé]s?\b)"),
+)
 
 
 def _swap_case(repl: str) -> Callable[[re.Match[str]], str]:
@@ -105,8 +115,9 @@ def _normalise_uv_ij(text: str, language: str) -> str:
         return text
     text = _UV_INITIAL_V.sub(_swap_case("u"), text)
     text = _IJ_INITIAL_I.sub(_swap_case("j"), text)
-    medial = _UV_MEDIAL_FR if language == "fr" else _UV_MEDIAL_EN
-    return medial.sub(_swap_case("v"), text)
+    for medial in _UV_MEDIAL_FR if language == "fr" else (_UV_MEDIAL,):
+        text = medial.sub(_swap_case("v"), text)
+    return text
 
 
 def _rewrite(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
@@ -147,6 +158,8 @@ def normalise_text(text: str, steps: tuple[str, ...], language: str = "fr"
     if "ligatures" in steps and _LIGATURE_RE.search(text):
         lig = {k: v.translate(_LONG_S) if "long_s" in steps else v for k, v in _LIGATURES.items()}
         text, mapping = _compose(mapping, *_rewrite(text, _LIGATURE_RE, lambda m: lig[m.group()]))
+    if "apostrophes" in steps:
+        text = text.translate(_APOSTROPHES)
     if "uv_ij" in steps:
         text = _normalise_uv_ij(text, language)
     if "eol_hyphens" in steps and _EOL_HYPHEN_RE.search(text):
@@ -195,26 +208,30 @@ def split_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
 # Pipelines
 
 # Where the English lookup table is wrong for frequent words (measured on ELTeC-eng: "as" ->
-# "a" 792 times in 106 k tokens, "does" -> "doe", "first" -> "1", "evening" -> "even"), or
-# where the tokenizer splits a contraction ("ca|n't", "wo|n't").
+# "a" 792 times in 106 k tokens, "does" -> "doe", "first" -> "1", "evening" -> "even"), where
+# the tokenizer splits a contraction ("ca|n't", "wo|n't"), and object pronouns it leaves alone.
 _LOOKUP_OVERRIDES: dict[str, dict[str, str]] = {
     "en": {"as": "as", "an": "an", "does": "do", "first": "first", "evening": "evening",
            "'s": "'s", "ca": "can", "wo": "will", "sha": "shall", "more": "more",
-           "most": "most", "well": "well"},
+           "most": "most", "well": "well", "I": "I", "me": "I", "him": "he", "us": "we",
+           "them": "they"},
 }
 
 
 class LookupLemmatizer:
     """Lookup-table lemmas that tolerate capitals: "Children" at a sentence start -> "child".
 
-    Exact form first, then the lowercased form at a sentence start or for words that are not
-    capitalised mid-sentence (likely names: "Rose" stays "Rose", not "rise"). Lemmas of words
-    not in the table are lowercased unless they look like names, as the trained pipelines do.
+    Exact form first; then the lowercased form, for words at a sentence start (unless the
+    language's word-frequency table says the capitalised form is the commoner one: "Jones",
+    "London") and for words that are not capitalised. Capitalised words mid-sentence are kept
+    (likely names: "Rose" stays "Rose", not "rise"). Other lemmas are lowercased, as the
+    trained pipelines do.
     """
 
-    def __init__(self, table: Any, overrides: Mapping[str, str]) -> None:
+    def __init__(self, table: Any, overrides: Mapping[str, str], names: frozenset[str]) -> None:
         self.table = table
         self.overrides = dict(overrides)
+        self.names = names
         self.cache: dict[tuple[str, bool], str] = {}
 
     def lemma(self, text: str, at_start: bool) -> str:
@@ -226,9 +243,9 @@ class LookupLemmatizer:
         lower = form.lower()
         capitalised = form[:1].isupper()
         result: str | None = self.overrides.get(form) or self.table.get(form)
-        if result is None and (at_start or not capitalised):
+        if result is None and (not capitalised or (at_start and form not in self.names)):
             result = self.overrides.get(lower) or self.table.get(lower) or lower
-        if result is None:  # capitalised mid-sentence, unknown as such: a name, "I", "LONDON"
+        if result is None:  # a name, "I", "LONDON"
             result = text
         if len(self.cache) < 500_000:
             self.cache[key] = result
@@ -251,7 +268,22 @@ def make_lookup_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
     from spacy.lookups import load_lookups
 
     table = load_lookups(nlp.lang, ["lemma_lookup"]).get_table("lemma_lookup")
-    return LookupLemmatizer(table, _LOOKUP_OVERRIDES.get(nlp.lang, {}))
+    return LookupLemmatizer(table, _LOOKUP_OVERRIDES.get(nlp.lang, {}), _names(nlp.lang))
+
+
+@functools.cache
+def _names(lang: str) -> frozenset[str]:
+    """Capitalised words commoner than their lowercase form in spacy-lookups-data's word
+    log-probabilities (en, de, es, el): "Jones", "London", "Rose"; 2 s once per process."""
+    import spacy_lookups_data
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lexeme_prob.json.gz"
+    if not path.exists():
+        return frozenset()
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        prob: dict[str, float] = json.load(f)
+    return frozenset(w for w, p in prob.items()
+                     if w[:1].isupper() and w[1:].islower() and p > prob.get(w.lower(), -99.0))
 
 
 @Language.component("longue_paragraph_starts")
@@ -297,7 +329,7 @@ def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any
             nlp.add_pipe("sentencizer", first=True)
         nlp.add_pipe("longue_paragraph_starts", first=True)
         desc = {"language": lang, "requested": requested, "loaded": requested,
-                "version": f"{nlp.meta.get('name', '')} {nlp.meta.get('version', '')}".strip(),
+                "version": f"{requested} {nlp.meta.get('version', '')}".strip(),
                 "fallback": False, "reason": None}
     else:
         nlp, loaded = _load_blank(lang)
