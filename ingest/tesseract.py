@@ -11,6 +11,8 @@ import hashlib
 import logging
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
@@ -28,6 +30,7 @@ import numpy as np  # noqa: E402
 import pytesseract  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from ingest.alto import read_alto  # noqa: E402  (the one ALTO reader, also for Tesseract's ALTO)
 from ingest.dates import parse_date  # noqa: E402
 from ingest.language import normalise_code  # noqa: E402
 from ingest.record import Page, Record, Reject, SourceError  # noqa: E402
@@ -47,6 +50,8 @@ OPTIONS: dict[str, Any] = {
 }
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
+PAGE_SUFFIXES = (*IMAGE_SUFFIXES, ".pdf")  # PDF pages are rendered with poppler's pdftoppm
+PDF_DPI = 300  # rendering resolution of PDF pages when the `dpi` option is not set
 PREPROCESS = ("none", "grayscale", "binarize", "upscale")
 UNITS = ("folder", "file")
 
@@ -63,7 +68,7 @@ def sort_key_natural(name: str) -> tuple[Any, ...]:
 
 
 def _is_image(path: Path) -> bool:
-    return (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+    return (path.is_file() and path.suffix.lower() in PAGE_SUFFIXES
             and not path.name.startswith("."))
 
 
@@ -74,7 +79,7 @@ def list_images(folder: Path) -> list[Path]:
 
 
 def find(root: Path, *, unit: str = "folder", **options: Any) -> Iterator[Path]:
-    """Documents under `root`: folders of page images, and image files directly in `root`.
+    """Documents under `root`: folders of page images, and image or PDF files directly in `root`.
 
     With `unit="file"` every image file (at any depth) is a document of its own.
     """
@@ -155,15 +160,52 @@ def get_tesseract_version() -> str:
     return str(pytesseract.get_tesseract_version())
 
 
-def open_frames(path: Path) -> Iterator[tuple[int, int, Image.Image]]:
-    """(frame index, frame count, loaded image) for each frame of an image file.
+def count_pdf_pages(path: Path) -> int:
+    """Number of pages of a PDF (poppler's pdfinfo); SourceError('bad_pdf') when unreadable."""
+    tool = _require_tool("pdfinfo")
+    done = subprocess.run([tool, str(path)], capture_output=True, text=True, check=False)
+    match = re.search(r"^Pages:\s+(\d+)", done.stdout, re.MULTILINE)
+    if done.returncode != 0 or match is None:
+        raise SourceError("bad_pdf", done.stderr.strip()[:500] or "pdfinfo found no pages")
+    return int(match[1])
 
-    Raises SourceError('empty_file' | 'bad_image') at the first frame that cannot be read;
-    frames before it have already been yielded.
+
+def render_pdf_page(path: Path, page: int, dpi: int = PDF_DPI) -> Image.Image:
+    """One PDF page (1-based) rendered to an 8-bit grayscale image with pdftoppm."""
+    tool = _require_tool("pdftoppm")
+    with tempfile.TemporaryDirectory(prefix="longue-pdf-") as tmp:
+        cmd = [tool, "-f", str(page), "-l", str(page), "-r", str(int(dpi)), "-gray", "-png",
+               str(path), str(Path(tmp) / "page")]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        out = sorted(Path(tmp).glob("page*.png"))
+        if done.returncode != 0 or not out:
+            raise SourceError("bad_pdf", f"page {page}: {done.stderr.strip()[:500]}")
+        with Image.open(out[0]) as image:
+            image.load()
+            return image.copy()
+
+
+def _require_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:  # an installation problem, not a bad source: fail loudly
+        raise RuntimeError(f"{name} not found; install poppler-utils to OCR PDF files")
+    return found
+
+
+def open_frames(path: Path, pdf_dpi: int = PDF_DPI) -> Iterator[tuple[int, int, Image.Image]]:
+    """(frame index, frame count, loaded image) for each frame of an image file or PDF.
+
+    Raises SourceError('empty_file' | 'bad_image' | 'bad_pdf') at the first frame that cannot
+    be read; frames before it have already been yielded.
     """
     try:
         if path.stat().st_size == 0:
             raise SourceError("empty_file", "0 bytes")
+        if path.suffix.lower() == ".pdf":
+            n_pages = count_pdf_pages(path)
+            for index in range(n_pages):
+                yield index, n_pages, render_pdf_page(path, index + 1, pdf_dpi)
+            return
         with Image.open(path) as image:
             n_frames = int(getattr(image, "n_frames", 1))
             for index in range(n_frames):
@@ -257,15 +299,14 @@ def parse(path: Path, *, root: Path, collection: str, kind: str, languages: str 
           low_confidence: float = 0.6, artefact_dir: Path | str | None = None,
           metadata: str | None = "metadata.csv", unit: str = "folder",
           **unknown: Any) -> Iterator[Record | Page | Reject]:
-    """OCR one document (a folder of page images or one image file): Record, Pages, Rejects.
+    """OCR one document (a folder of pages, one image or one PDF file): Record, Pages, Rejects.
 
     Paths: `source_path` and `image_path` are relative to `root.parent` (so they start with the
     collection folder); `alto_path` is relative to `artefact_dir.parent`. Each page's ALTO is
     written to `artefact_dir/<local id>/<page:04d>.xml`. A page that cannot be read or OCRed is
-    a Reject (empty_file, bad_image, ocr_failed); a document with no usable page is a SourceError.
+    a Reject (empty_file, bad_image, bad_pdf, ocr_failed); a document with no usable page is
+    a SourceError.
     """
-    from ingest.alto import read_alto  # the one ALTO reader (Tesseract ALTO is read like any ALTO)
-
     if unknown:
         raise ValueError(f"unknown tesseract options {sorted(unknown)}; known: {sorted(OPTIONS)}")
     if preprocess not in PREPROCESS:
@@ -273,7 +314,7 @@ def parse(path: Path, *, root: Path, collection: str, kind: str, languages: str 
     path, root = Path(path), Path(root)
     files = list_images(path) if path.is_dir() else [path]
     if not files:
-        raise SourceError("no_images", f"no {'/'.join(IMAGE_SUFFIXES)} file in {path}")
+        raise SourceError("no_images", f"no {'/'.join(PAGE_SUFFIXES)} file in {path}")
     unit_key = path.relative_to(root).as_posix() if path != root else path.name
     local_id = unit_key if path.is_dir() else unit_key.rsplit(".", 1)[0]
     doc_id = f"{collection}:{local_id}"
@@ -285,7 +326,9 @@ def parse(path: Path, *, root: Path, collection: str, kind: str, languages: str 
     page_number = 0
     for file in files:
         image_path = _relative(file, root.parent)
-        frames = open_frames(file)
+        frames = open_frames(file, int(dpi or PDF_DPI))
+        # a rendered PDF page has the resolution it was rendered at; tell Tesseract
+        page_dpi = dpi or (PDF_DPI if file.suffix.lower() == ".pdf" else None)
         while True:
             try:
                 frame, n_frames, image = next(frames)
@@ -302,7 +345,7 @@ def parse(path: Path, *, root: Path, collection: str, kind: str, languages: str 
             # a page of a multi-page TIFF is addressed as file.tif#<frame>, 1-based
             image_path_page = f"{image_path}#{frame + 1}" if n_frames > 1 else image_path
             try:
-                alto = ocr_page(image, languages, psm, preprocess, dpi)
+                alto = ocr_page(image, languages, psm, preprocess, page_dpi)
             except pytesseract.TesseractNotFoundError:
                 raise  # an installation problem, not a bad page: fail loudly
             except (pytesseract.TesseractError, OSError, RuntimeError, ValueError) as exc:

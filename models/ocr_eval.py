@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ingest.alto import read_alto
+
 logger = logging.getLogger(__name__)
 
 LONG_S = "\u017f"  # ſ, kept by the OCR17 and many early-modern ground truths
@@ -183,8 +185,6 @@ def read_ground_truth(path: Path) -> str:
     """Ground truth text from a `.gt.txt`/`.txt` file or a ground-truth ALTO `.xml` file."""
     path = Path(path)
     if path.suffix.lower() == ".xml":
-        from ingest.alto import read_alto  # the one ALTO reader; imported late (ingest is heavier)
-
         return str(read_alto(path).text)
     # OCR17/OCR-D .gt.txt files have one line and no trailing newline; some editors add one.
     return path.read_text(encoding="utf-8").rstrip("\n").removeprefix("\ufeff")

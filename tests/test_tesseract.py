@@ -189,6 +189,28 @@ def test_multipage_tiff_is_one_document(tmp_path: Path) -> None:
     assert record.metadata["low_confidence_pages"] == "1,2"  # every page below 0.99
 
 
+@needs_tesseract
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+def test_pdf_pages_are_rendered_and_ocred(tmp_path: Path) -> None:
+    root = tmp_path / "coll"
+    root.mkdir()
+    full = Image.open(SAMPLE)
+    top = full.crop((0, 0, full.width, 84))
+    full.save(root / "extrait.pdf", save_all=True, append_images=[top], resolution=300)
+    (root / "broken.pdf").write_text("%PDF-1.4 then nothing", encoding="utf-8")
+    assert [p.name for p in tesseract.find(root)] == ["broken.pdf", "extrait.pdf"]
+    record, pages, rejects = run(root / "extrait.pdf", root)
+    assert rejects == []
+    assert [(p.page_number, p.image_path) for p in pages] == [(1, "coll/extrait.pdf#1"),
+                                                              (2, "coll/extrait.pdf#2")]
+    assert (pages[0].width, pages[0].height) == (881.0, 164.0)  # rendered at 300 dpi
+    assert cer(read_ground_truth(GROUND_TRUTH), pages[0].text) < 0.10
+    assert record.metadata["n_pages"] == "2"
+    with pytest.raises(SourceError) as info:
+        run(root / "broken.pdf", root)
+    assert info.value.reason == "bad_pdf"
+
+
 def test_document_without_usable_page_raises(tmp_path: Path) -> None:
     doc = tmp_path / "coll" / "empty-issue"
     doc.mkdir(parents=True)
