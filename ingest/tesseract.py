@@ -47,6 +47,9 @@ OPTIONS: dict[str, Any] = {
     # optional sidecar CSV under root, columns file (or folder),title,author,date,language
     "metadata": "metadata.csv",
     "unit": "folder",  # folder: a folder of images is one document; file: every image file is one
+    # record language without a sidecar value: None = first of `languages` (fra+eng -> fr);
+    # "detect" = leave it empty for the pipeline's detection (multilingual collections); or a code
+    "language": None,
 }
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
@@ -272,7 +275,8 @@ def read_sidecar(root: Path, name: str | None) -> Mapping[str, Mapping[str, str]
     return _read_sidecar(str(path), path.stat().st_mtime_ns)
 
 
-def build_record_fields(row: Mapping[str, str] | None, languages: str) -> dict[str, Any]:
+def build_record_fields(row: Mapping[str, str] | None, languages: str,
+                        language: str | None = None) -> dict[str, Any]:
     """Record keyword arguments from a sidecar row (title, authors, date, language)."""
     row = row or {}
     authors = tuple(a.strip() for a in re.split(r";|\|", row.get("author", "")) if a.strip())
@@ -280,11 +284,20 @@ def build_record_fields(row: Mapping[str, str] | None, languages: str) -> dict[s
     fields: dict[str, Any] = {
         "title": row.get("title") or None,
         "authors": authors,
-        # the sidecar's language wins; otherwise the first language Tesseract was told to read
-        "language": normalise_code(row.get("language")) or normalise_code(languages.split("+")[0]),
+        "language": normalise_code(row.get("language")) or choose_language(languages, language),
     }
     fields.update(parse_date(date_text).record_fields(date_text))
     return fields
+
+
+def choose_language(languages: str, language: str | None = None) -> str | None:
+    """Record language when the sidecar has none: the `language` option, else the first of
+    Tesseract's languages; None for "detect" (the pipeline then identifies it from the text)."""
+    if language == "detect":
+        return None
+    if language:
+        return normalise_code(language)
+    return normalise_code(languages.split("+")[0])
 
 
 def _relative(path: Path, base: Path) -> str:
@@ -297,7 +310,7 @@ def _relative(path: Path, base: Path) -> str:
 def parse(path: Path, *, root: Path, collection: str, kind: str, languages: str = "fra",
           psm: int = 3, dpi: int | None = None, preprocess: str = "none",
           low_confidence: float = 0.6, artefact_dir: Path | str | None = None,
-          metadata: str | None = "metadata.csv", unit: str = "folder",
+          metadata: str | None = "metadata.csv", unit: str = "folder", language: str | None = None,
           **unknown: Any) -> Iterator[Record | Page | Reject]:
     """OCR one document (a folder of pages, one image or one PDF file): Record, Pages, Rejects.
 
@@ -393,7 +406,7 @@ def parse(path: Path, *, root: Path, collection: str, kind: str, languages: str 
             "n_pages": str(page_number), "n_pages_rejected": str(page_number - len(pages)),
             "low_confidence_pages": ",".join(low),
         },
-        **build_record_fields(row, languages),
+        **build_record_fields(row, languages, language),
     ).finalize()
     yield record
     yield from pages

@@ -245,6 +245,18 @@ def test_bad_options_fail_loudly(tmp_path: Path) -> None:
                                       "low_confidence", "artefact_dir", "metadata"}
 
 
+def test_record_language_choice() -> None:
+    assert tesseract.choose_language("fra+eng") == "fr"
+    assert tesseract.choose_language("lat") == "la"
+    assert tesseract.choose_language("fra", "detect") is None  # left to the pipeline
+    assert tesseract.choose_language("fra", "deu") == "de"
+    row = {"language": "ger", "date": "vers 1858", "author": "A. B. | C. D."}
+    fields = tesseract.build_record_fields(row, "fra")
+    assert (fields["language"], fields["authors"], fields["year"]) == ("de", ("A. B.", "C. D."),
+                                                                       1858)
+    assert fields["date_approximate"] is True
+
+
 @needs_tesseract
 @pytest.mark.shared
 def test_bnl_antiqua_block_and_ocr17_long_s() -> None:
