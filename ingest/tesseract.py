@@ -332,7 +332,7 @@ def parse(path: Path, *, root: Path, collection: str, kind: str, languages: str 
     local_id = unit_key if path.is_dir() else unit_key.rsplit(".", 1)[0]
     doc_id = f"{collection}:{local_id}"
     source_path = _relative(path, root.parent)
-    out_dir = Path(artefact_dir) / local_id if artefact_dir else None
+    artefact_base = Path(artefact_dir) if artefact_dir else None
 
     pages: list[Page] = []
     rejects: list[Reject] = []
@@ -368,10 +368,10 @@ def parse(path: Path, *, root: Path, collection: str, kind: str, languages: str 
                 continue
             alto = _FILENAME.sub(f"<fileName>{image_path_page}</fileName>".encode(), alto, 1)
             alto_path = None
-            if out_dir is not None:
-                target = out_dir / f"{page_number:04d}.xml"
+            if artefact_base is not None:
+                target = artefact_base / local_id / f"{page_number:04d}.xml"
                 write_atomic(target, alto)
-                alto_path = _relative(target, Path(artefact_dir).parent)  # type: ignore[arg-type]
+                alto_path = _relative(target, artefact_base.parent)
             try:
                 read = read_alto(alto)
             except SourceError as exc:
