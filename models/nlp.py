@@ -74,6 +74,10 @@ class NlpConfig:
         object.__setattr__(self, "disable", tuple(self.disable))
         object.__setattr__(self, "normalise", tuple(self.normalise))
 
+    def __hash__(self) -> int:  # the models dict would make the generated hash fail
+        return hash((tuple(sorted(self.models.items())), self.disable, self.fallback,
+                     self.batch_size, self.max_chars, self.normalise))
+
 
 # ---------------------------------------------------------------------------------------------
 # Historical normalisation. Token and entity offsets always point into the original text;
@@ -267,8 +271,9 @@ def make_lookup_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
     """spaCy factory: the lookup lemmatizer over spacy-lookups-data's lemma_lookup table."""
     from spacy.lookups import load_lookups
 
-    table = load_lookups(nlp.lang, ["lemma_lookup"]).get_table("lemma_lookup")
-    return LookupLemmatizer(table, _LOOKUP_OVERRIDES.get(nlp.lang, {}), _names(nlp.lang))
+    lang = str(nlp.lang)
+    table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+    return LookupLemmatizer(table, _LOOKUP_OVERRIDES.get(lang, {}), _names(lang))
 
 
 @functools.cache
@@ -310,7 +315,7 @@ def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any
     key = (lang, requested, config.disable, config.fallback)
     cached = _PIPELINES.get(key)
     if cached is not None:
-        return cached
+        return cached[0], dict(cached[1])  # a copy: callers may annotate it
     reason = None
     nlp = None
     if requested:
@@ -328,21 +333,21 @@ def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any
         if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
             nlp.add_pipe("sentencizer", first=True)
         nlp.add_pipe("longue_paragraph_starts", first=True)
-        desc = {"language": lang, "requested": requested, "loaded": requested,
+        desc: dict[str, Any] = {"language": lang, "requested": requested, "loaded": requested,
                 "version": f"{requested} {nlp.meta.get('version', '')}".strip(),
                 "fallback": False, "reason": None}
     else:
         nlp, loaded = _load_blank(lang)
         logger.warning("nlp %s: %s; using %s", lang, reason, loaded)
         desc = {"language": lang, "requested": requested, "loaded": loaded,
-                "version": f"spacy {spacy.__version__}; spacy-lookups-data "
+                "version": f"spacy {_version('spacy')}; spacy-lookups-data "
                            f"{_version('spacy-lookups-data')}",
                 "fallback": True, "reason": reason}
     if config.max_chars >= nlp.max_length:
         nlp.max_length = config.max_chars + 1
     desc["components"] = list(nlp.pipe_names)
     _PIPELINES[key] = (nlp, desc)
-    return nlp, desc
+    return nlp, dict(desc)
 
 
 def _load_blank(lang: str) -> tuple[Language, str]:
@@ -355,7 +360,7 @@ def _load_blank(lang: str) -> tuple[Language, str]:
         name = "blank:xx"
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("longue_paragraph_starts")
-    if _has_lookup_table(nlp.lang):
+    if _has_lookup_table(str(nlp.lang)):
         nlp.add_pipe("longue_lookup_lemmatizer")
         name += "+lookups"
     return nlp, name
@@ -400,11 +405,15 @@ class _DocState:
     model: str = ""
 
 
-def _strings(nlp: Language, hashes: np.ndarray) -> pa.Array:
-    """Hashes from Doc.to_array -> a string array, one StringStore lookup per distinct value."""
+def _strings(nlp: Language, hashes: np.ndarray, zero_is_null: bool = False) -> pa.Array:
+    """Hashes from Doc.to_array -> a string array, one StringStore lookup per distinct value.
+
+    With zero_is_null, hash 0 (nothing assigned: no lemmatizer or tagger ran) becomes null.
+    """
     uniq, inverse = np.unique(hashes, return_inverse=True)
     strings = nlp.vocab.strings
-    values = pa.array([strings[int(h)] for h in uniq], pa.string())
+    values = pa.array([None if zero_is_null and h == 0 else strings[int(h)] for h in uniq],
+                      pa.string())
     return values.take(pa.array(inverse.ravel(), pa.int64()))
 
 
@@ -435,8 +444,8 @@ def _add_chunk(state: _DocState, nlp: Language, doc: Doc, offset: int) -> None:
                 pa.array(starts, pa.int64()),
                 pa.array([text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
                          pa.string()),
-                _strings(nlp, arr[:, 2]),
-                _strings(nlp, arr[:, 3]),
+                _strings(nlp, arr[:, 2], zero_is_null=True),
+                _strings(nlp, arr[:, 3], zero_is_null=True),
                 _strings(nlp, arr[:, 4]),
                 pa.array(arr[:, 5].astype(bool), pa.bool_()),
                 pa.array(is_alpha, pa.bool_()),

@@ -99,17 +99,24 @@ def test_english_lookup_fallback(kavanagh: list[str]) -> None:
     assert ("as", "a") not in got
     assert entities.num_rows == 0  # no English NER without a trained English pipeline
     assert rows(stats)[0]["language"] == "en"
-    assert {r["pos"] for r in rows(tokens)} == {""}
+    assert {r["pos"] for r in rows(tokens)} == {None}  # no tagger: null, not ""
 
 
 def test_lookup_fallback_for_unconfigured_language() -> None:
-    # Luxemburger Zeitung 1858 is German; nothing configured for "de"
+    # a German sentence written for the test; nothing configured for "de"
     text = "Der Kaiser hat gestern die Truppen in Paris besucht. Die Soldaten waren zufrieden."
     tokens, _, _, (desc,) = m.annotate([("press:1", text, "de")], CONFIG)
     assert desc["fallback"] and desc["requested"] is None and desc["loaded"] == "blank:de+lookups"
     assert "no model configured" in desc["reason"]
     lemma = {r["text"]: r["lemma"] for r in rows(tokens)}
     assert lemma["Soldaten"] == "Soldat" and lemma["waren"] == "sein"
+    # Latin (Caesar, BG 1.1): spaCy has a tokenizer, spacy-lookups-data no table: null lemmas
+    tokens, _, _, (desc,) = m.annotate([("x:1", "Gallia est omnis divisa in partes tres.",
+                                         "la")], CONFIG)
+    assert desc["loaded"] == "blank:la" and desc["components"] == ["sentencizer",
+                                                                    "longue_paragraph_starts"]
+    assert tokens.column("text").to_pylist()[:2] == ["Gallia", "est"]
+    assert set(tokens.column("lemma").to_pylist()) == {None}
 
 
 def test_fallback_error_raises() -> None:
