@@ -81,6 +81,10 @@ def cluster(section: dict[str, Any]) -> Iterator[Runner]:
 
     from distributed import Client, LocalCluster
 
+    # distributed installs its own INFO-level logging config on import; keep stage output readable
+    for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.core"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
     if cfg["address"]:
         client = Client(cfg["address"], timeout="20s")
         local = None

@@ -16,7 +16,7 @@ from typing import Any
 from models import embeddings as emb
 from models.periods import assign_period, make_periods
 from pipeline.corpus import doc_years, nlp_dirs, read_many
-from pipeline.errors import exit_with
+from pipeline.errors import configure_logging, exit_with
 from pipeline.io import atomic_dir, write_json, write_parquet
 from pipeline.params import MODELS, REPORTS, ConfigError, Params, load_params
 
@@ -65,7 +65,7 @@ def run(params: Params, out: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="longue embeddings", description=__doc__).parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     metrics = run(load_params(), MODELS / "embeddings")
     write_json(metrics, REPORTS / "embeddings.json")
     print(f"embeddings: {metrics['n_trained']} period model(s) trained; "

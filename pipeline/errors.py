@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 
@@ -16,3 +17,10 @@ def exit_with(main: Callable[[], int], prog: str) -> None:
         print(f"{prog}: configuration error: {exc}", file=sys.stderr)
         code = 2
     sys.exit(code)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Stage logging: our modules at INFO, Dask's own chatter only from WARNING up."""
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("distributed", "dask", "bokeh", "tornado", "gensim", "smart_open"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from models.ocr_eval import evaluate, read_ground_truth
-from pipeline.errors import exit_with
+from pipeline.errors import configure_logging, exit_with
 from pipeline.io import write_json
 from pipeline.params import REPORTS, ROOT, STAGED, ConfigError, load_params
 
@@ -54,7 +54,7 @@ def run(collection: str, staged: Path, ground_truth: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="longue evaluate-ocr", description=__doc__).parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     params = load_params()
     section = (params.section("evaluate").get("ocr") or {})
     report: dict[str, Any] = {}

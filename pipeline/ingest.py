@@ -34,7 +34,7 @@ from ingest.record import (
     to_table,
 )
 from pipeline import cluster as clusters
-from pipeline.errors import exit_with
+from pipeline.errors import configure_logging, exit_with
 from pipeline.io import atomic_dir, write_documents, write_json, write_parquet
 from pipeline.params import REPORTS, STAGED, CollectionConfig, ConfigError, load_params
 
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("collection", help="a collection name from params.yaml")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     params = load_params()
     if args.collection not in params.collections:
         raise ConfigError(f"no collection {args.collection!r} in params.yaml; known: "

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from ingest.record import ENTITY_SCHEMA
 from models import nlp as nlp_models
 from pipeline import cluster as clusters
-from pipeline.errors import exit_with
+from pipeline.errors import configure_logging, exit_with
 from pipeline.io import atomic_dir, write_json, write_parquet
 from pipeline.params import NLP, REPORTS, STAGED, ConfigError, load_params
 
@@ -37,6 +37,8 @@ TABLES = ("tokens", "entities", "doc_stats")
 class Task:
     documents: str  # path of documents.parquet
     row_group: int
+    start: int  # slice of the row group's rows
+    stop: int
     out: str  # directory receiving tokens/, entities/, doc_stats/ part files
     config: nlp_models.NlpConfig
     default_language: str
@@ -45,7 +47,8 @@ class Task:
 def annotate_row_group(task: Task) -> dict[str, Any]:
     """Annotate one row group and write its part files (runs on a worker)."""
     table = pq.ParquetFile(task.documents).read_row_group(
-        task.row_group, columns=["doc_id", "text", "language", "metadata"])
+        task.row_group, columns=["doc_id", "text", "language", "metadata"]
+    ).slice(task.start, task.stop - task.start)
     ids = table.column("doc_id").to_pylist()
     docs = zip(ids, table.column("text").to_pylist(), table.column("language").to_pylist(),
                strict=True)
@@ -56,11 +59,33 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         markup.extend(nlp_models.markup_entities(doc_id, dict(meta or []).get("markup_entities")))
     if markup:
         entities = pa.concat_tables([entities, pa.Table.from_pylist(markup, schema=ENTITY_SCHEMA)])
-    name = f"part-{task.row_group:05d}.parquet"
+    name = f"part-{task.row_group:05d}-{task.start:06d}.parquet"
     for sub, t in zip(TABLES, (tokens, entities, stats), strict=True):
         write_parquet(t, Path(task.out) / sub / name)
     return {"n_documents": len(ids), "n_tokens": len(tokens), "n_entities_ner": len(entities)
             - len(markup), "n_entities_markup": len(markup), "pipelines": described}
+
+
+def plan_tasks(documents: Path, n_workers: int, min_chars: int = 50_000
+               ) -> list[tuple[int, int, int]]:
+    """(row group, start, stop) slices: row groups bound memory; slicing them keeps every
+    worker busy when a collection has fewer row groups than workers."""
+    f = pq.ParquetFile(documents)
+    sizes = [f.read_row_group(g, columns=["n_chars"]).column(0).to_pylist()
+             for g in range(f.num_row_groups)]
+    total = sum(sum(s) for s in sizes)
+    target = max(min_chars, total // max(1, 3 * n_workers))
+    tasks = []
+    for group, chars in enumerate(sizes):
+        start, acc = 0, 0
+        for i, n in enumerate(chars):
+            if acc and acc + n > target:
+                tasks.append((group, start, i))
+                start, acc = i, 0
+            acc += n
+        if start < len(chars):
+            tasks.append((group, start, len(chars)))
+    return tasks
 
 
 def run(collection: str, documents: Path, out: Path, config: nlp_models.NlpConfig, *,
@@ -68,12 +93,11 @@ def run(collection: str, documents: Path, out: Path, config: nlp_models.NlpConfi
         ) -> dict[str, Any]:
     """Annotate one collection's documents into `out`; return the metrics."""
     started = time.perf_counter()
-    n_groups = pq.ParquetFile(documents).num_row_groups
     with atomic_dir(out) as tmp, clusters.cluster(dask_section or {}) as runner:
         for sub in TABLES:
             (tmp / sub).mkdir()
-        tasks = [Task(str(documents), i, str(tmp), config, default_language)
-                 for i in range(n_groups)]
+        tasks = [Task(str(documents), group, lo, hi, str(tmp), config, default_language)
+                 for group, lo, hi in plan_tasks(documents, runner.info["workers"])]
         results = runner.map(annotate_row_group, tasks, desc=f"nlp {collection}")
         if not results:  # an empty collection still gets readable (empty) tables
             tokens, entities, stats, _ = nlp_models.annotate([], config, default_language)
@@ -124,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("collection", help="a collection name from params.yaml")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     params = load_params()
     if args.collection not in params.collections:
         raise ConfigError(f"no collection {args.collection!r} in params.yaml")

@@ -18,7 +18,7 @@ import pyarrow as pa
 from models import topics as topic_models
 from models.periods import assign_period, make_periods
 from pipeline.corpus import doc_years, nlp_dirs, read_many
-from pipeline.errors import exit_with
+from pipeline.errors import configure_logging, exit_with
 from pipeline.io import atomic_dir, write_json, write_parquet
 from pipeline.params import MODELS, REPORTS, ConfigError, Params, load_params
 
@@ -69,7 +69,7 @@ def run(params: Params, out: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="longue topics", description=__doc__).parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     metrics = run(load_params(), MODELS / "topics")
     write_json(metrics, REPORTS / "topics.json")
     print(f"topics: {metrics['num_topics']} topics over {metrics.get('n_docs')} documents; "

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.corpus import nlp_dirs, part_files, staged_files
-from pipeline.errors import exit_with
+from pipeline.errors import configure_logging, exit_with
 from pipeline.io import atomic_path, write_json
 from pipeline.params import MODELS, REPORTS, WAREHOUSE, Params, load_params
 from warehouse.build import build
@@ -82,7 +82,7 @@ def run(params: Params, db: Path = WAREHOUSE) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="longue warehouse", description=__doc__).parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     metrics = run(load_params())
     write_json(metrics, REPORTS / "warehouse.json")
     print(f"warehouse: {WAREHOUSE} ({metrics['size_mb']} MB) " +
