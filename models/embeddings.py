@@ -48,8 +48,11 @@ STABILITY_SCHEMA = pa.schema(
 class EmbeddingConfig:
     """Everything that decides the embeddings; mirrors the `embeddings:` section of params.yaml.
 
-    `workers=1` makes training reproducible with a fixed seed; more workers train faster but
-    the order in which threads update the shared vectors, hence the vectors, varies per run.
+    `workers=1` makes training reproducible with a fixed seed (also in corpus_file mode, and
+    across processes); more workers can train faster but the order in which threads update the
+    shared vectors, hence the vectors, varies per run. Measured on 1.76 M tokens (10 ELTeC-eng
+    novels of the 1840s), 2 busy cores: 517k words/s from lists with 1 worker, 500k with 2;
+    corpus_file 494k (1 worker) and 460k (2 workers).
     """
 
     vector_size: int = 100
@@ -288,11 +291,12 @@ def _top_neighbours(kv: KeyedVectors, words: list[str], k: int) -> np.ndarray:
     out = np.empty((len(words), max(k, 0)), dtype=np.int64)
     if k <= 0:
         return out
-    for start in range(0, len(words), 2048):
-        sims = m[start : start + 2048] @ m.T
+    block = max(1, 8_000_000 // len(words))  # rows per block: similarity blocks stay ~32 MB
+    for start in range(0, len(words), block):
+        sims = m[start : start + block] @ m.T
         rows = np.arange(sims.shape[0])
         sims[rows, rows + start] = -np.inf  # a word is not its own neighbour
-        out[start : start + 2048] = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        out[start : start + block] = np.argpartition(-sims, k - 1, axis=1)[:, :k]
     return out
 
 
@@ -468,7 +472,8 @@ def _top_drifting(drift_table: pa.Table, labels: list[str], config: EmbeddingCon
             pc.invert(drift_table.column("low_frequency")),
         )
     )
-    return df.column("word").to_pylist()[: config.top_drift]
+    words: list[str] = df.column("word").to_pylist()
+    return words[: config.top_drift]
 
 
 def save(result: EmbeddingResult, directory: Path) -> list[Path]:

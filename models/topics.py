@@ -190,6 +190,9 @@ def train(doc_ids: Sequence[str], texts: Sequence[list[str]], config: TopicConfi
         len(dictionary),
         n_tokens,
     )
+    # LdaModel, not LdaMulticore: on 3,577 documents (2000-token segments of 40 ELTeC-eng
+    # novels, 23k terms, 20 topics, 5 passes) on 2 cores LdaModel took 13.5 s, LdaMulticore
+    # 13.7 s with 2 workers and 16.4 s with 1; LdaModel is also reproducible with a seed.
     model = LdaModel(
         corpus=corpus,
         id2word=dictionary,

@@ -248,3 +248,21 @@ def test_save_and_load_round_trip(result: topics.TopicResult, prepared, tmp_path
     assert table.equals(
         topics.infer_doc_topics(result.model, result.doc_ids, corpus, seed=CONFIG.seed)
     )
+
+
+def test_make_periods_and_assign() -> None:
+    years = [1856, 1872, 1874, None]  # Rachel Gray, Joshua Davidson, a Fleuriot novel, undated
+    assert [p.label for p in make_periods("decade", years)] == ["1850-1859", "1870-1879"]
+    assert [p.label for p in make_periods("quarter-century", years)] == ["1850-1874"]
+    assert [p.label for p in make_periods("half-century", years)] == ["1850-1899"]
+    assert make_periods("century", years) == [Period("1800-1899", 1800, 1899)]
+    custom = make_periods([[1870, 1879], [1800, 1849], [1850, 1860]], years)
+    assert [p.label for p in custom] == ["1850-1860", "1870-1879"]  # sorted, empty bin dropped
+    assert assign_period(1860, custom) == "1850-1860"
+    assert assign_period(1865, custom) is None and assign_period(None, custom) is None
+    with pytest.raises(ValueError, match="unknown period spec"):
+        make_periods("generation", years)
+    with pytest.raises(ValueError, match="overlap"):
+        make_periods([[1850, 1870], [1860, 1880]], years)
+    with pytest.raises(ValueError, match="before start"):
+        make_periods([[1880, 1870]], years)
