@@ -100,7 +100,7 @@ def sentences_by_period(
         pc.fill_null(tokens.column("is_alpha"), False),
         pc.is_in(tokens.column("doc_id"), value_set=docs),
     )
-    n_undated = len(set(tokens.column("doc_id").to_pylist()) - set(doc_periods))
+    n_undated = len(set(pc.unique(tokens.column("doc_id")).to_pylist()) - set(doc_periods))
     if n_undated:
         logger.info("%d documents have no period; their tokens are not embedded", n_undated)
     words = _words(tokens, use_lemma)
@@ -388,7 +388,7 @@ def train_all(
     """Train, align and compare word2vec models for every period thick enough to train."""
     sentences = sentences_by_period(tokens, doc_periods, config.use_lemma)
     counts = {label: Counter(w for s in sents for w in s) for label, sents in sentences.items()}
-    doc_ids = set(tokens.column("doc_id").to_pylist())
+    doc_ids = set(pc.unique(tokens.column("doc_id")).to_pylist())
     n_docs = Counter(doc_periods[d] for d in doc_ids if d in doc_periods)
     ordered = sorted(periods, key=lambda p: p.start)
 

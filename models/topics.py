@@ -88,7 +88,7 @@ def prepare_documents(tokens: pa.Table, config: TopicConfig) -> tuple[list[str],
     `config.min_token_len`. A lemma that is null or empty falls back to the token text.
     Documents left with no token are not returned (logged).
     """
-    all_docs = set(tokens.column("doc_id").to_pylist()) if tokens.num_rows else set()
+    all_docs = set(pc.unique(tokens.column("doc_id")).to_pylist())
     words = _lower_lemmas(tokens)
     keep = pc.fill_null(tokens.column("is_alpha"), False)
     keep = pc.and_(keep, pc.invert(pc.fill_null(tokens.column("is_stop"), False)))
