@@ -2,7 +2,7 @@
 
 An adapter module is any module in this package that defines both functions::
 
-    def find(root: Path, **options) -> Iterator[Path]: ...        # units to parse (files or folders)
+    def find(root: Path, **options) -> Iterator[Path]: ...  # units to parse (files or folders)
     def parse(path: Path, *, root: Path, collection: str, kind: str, **options)
         -> Iterator[Record | Page | Reject]: ...
 
@@ -20,8 +20,15 @@ from types import ModuleType
 
 from ingest.record import Page, Record, Reject, SourceError
 
-__all__ = ["Page", "Record", "Reject", "SourceError", "UnknownFormat", "available_formats",
-           "get_adapter"]
+__all__ = [
+    "Page",
+    "Record",
+    "Reject",
+    "SourceError",
+    "UnknownFormat",
+    "available_formats",
+    "get_adapter",
+]
 
 _HELPERS = {"record", "dates", "language"}
 

@@ -14,8 +14,15 @@ from ingest.record import SourceError
 
 def safe_parser(**kwargs: Any) -> etree.XMLParser:
     """An lxml parser that resolves no entities, loads no DTD and touches no network."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_comments=True, **kwargs)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        **kwargs,
+    )
 
 
 def parse_xml(path: Path) -> etree._ElementTree:
@@ -54,13 +61,21 @@ def _refuse_entities(tree: etree._ElementTree) -> None:
         raise SourceError("unsafe_xml", "document declares entities in its DTD; refused")
 
 
-def iterparse(path: Path, tag: str | tuple[str, ...] | None = None,
-              events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, etree._Element]]:
+def iterparse(
+    path: Path, tag: str | tuple[str, ...] | None = None, events: tuple[str, ...] = ("end",)
+) -> Iterator[tuple[str, etree._Element]]:
     """Stream elements with the safe settings; the caller clears what it has used."""
     try:
-        yield from etree.iterparse(str(path), events=events, tag=tag, resolve_entities=False,
-                                   no_network=True, load_dtd=False, huge_tree=False,
-                                   remove_comments=True)
+        yield from etree.iterparse(
+            str(path),
+            events=events,
+            tag=tag,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+        )
     except etree.XMLSyntaxError as exc:
         raise SourceError("bad_xml", f"{exc}") from exc
 

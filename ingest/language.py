@@ -6,8 +6,20 @@ from functools import cache
 from typing import Any
 
 # ISO 639-2/3 codes that sources write, mapped to the ISO 639-1 codes records carry.
-_ISO3 = {"fre": "fr", "fra": "fr", "eng": "en", "ger": "de", "deu": "de", "ita": "it",
-         "lat": "la", "spa": "es", "dut": "nl", "nld": "nl", "ltz": "lb", "por": "pt"}
+_ISO3 = {
+    "fre": "fr",
+    "fra": "fr",
+    "eng": "en",
+    "ger": "de",
+    "deu": "de",
+    "ita": "it",
+    "lat": "la",
+    "spa": "es",
+    "dut": "nl",
+    "nld": "nl",
+    "ltz": "lb",
+    "por": "pt",
+}
 
 
 def normalise_code(code: str | None) -> str | None:
@@ -28,8 +40,9 @@ def _identifier(langs: tuple[str, ...] | None) -> Any:
     return ident
 
 
-def detect(text: str, candidates: tuple[str, ...] | None = None,
-           sample_chars: int = 5000) -> tuple[str | None, float]:
+def detect(
+    text: str, candidates: tuple[str, ...] | None = None, sample_chars: int = 5000
+) -> tuple[str | None, float]:
     """Return (ISO 639-1 code, probability) for `text`; (None, 0.0) when there is no text."""
     sample = text[:sample_chars].strip()
     if len(sample) < 20:

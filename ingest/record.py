@@ -169,7 +169,11 @@ REJECT_SCHEMA = pa.schema(
     ]
 )
 
-_SCHEMAS: dict[type, pa.Schema] = {Record: DOCUMENT_SCHEMA, Page: PAGE_SCHEMA, Reject: REJECT_SCHEMA}
+_SCHEMAS: dict[type, pa.Schema] = {
+    Record: DOCUMENT_SCHEMA,
+    Page: PAGE_SCHEMA,
+    Reject: REJECT_SCHEMA,
+}
 
 
 def _row(obj: Record | Page | Reject) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from scipy.linalg import orthogonal_procrustes
 from scipy.stats import spearmanr
 
 from models.periods import Period
-from models.schemas import DRIFT_SCHEMA, NEIGHBOUR_SCHEMA, PERIOD_SCHEMA
+from models.schemas import DRIFT_SCHEMA, NEIGHBOUR_SCHEMA, PERIOD_SCHEMA, STABILITY_SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -31,17 +31,6 @@ logger = logging.getLogger(__name__)
 # with another random seed. `spearman` is the rank correlation of the words' cosine distances
 # (over the `n_words` words that are not low-frequency in that pair); `top_overlap` is the
 # Jaccard overlap of the two seeds' `top_drift` most-drifted words.
-STABILITY_SCHEMA = pa.schema(
-    [
-        pa.field("from_period", pa.string(), nullable=False),
-        pa.field("to_period", pa.string(), nullable=False),
-        pa.field("seed_a", pa.int64(), nullable=False),
-        pa.field("seed_b", pa.int64(), nullable=False),
-        pa.field("n_words", pa.int64(), nullable=False),
-        pa.field("spearman", pa.float64()),  # null when fewer than 3 words
-        pa.field("top_overlap", pa.float64()),
-    ]
-)
 
 
 @dataclass(frozen=True)

@@ -26,24 +26,13 @@ from spacy.tokens import Doc
 
 from ingest.language import normalise_code
 from ingest.record import ENTITY_SCHEMA, TOKEN_SCHEMA
+from models.schemas import DOC_STATS_SCHEMA
 
 logger = logging.getLogger(__name__)
 
 NORMALISE_STEPS: tuple[str, ...] = ("long_s", "ligatures", "apostrophes", "uv_ij", "eol_hyphens")
 FALLBACKS: tuple[str, ...] = ("blank", "error")
 
-DOC_STATS_SCHEMA = pa.schema(
-    [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("language", pa.string(), nullable=False),  # the language the doc was annotated as
-        pa.field("model", pa.string(), nullable=False),  # package name or "blank:en+lookups"
-        pa.field("n_tokens", pa.int64(), nullable=False),  # whitespace tokens excluded
-        pa.field("n_sentences", pa.int64(), nullable=False),
-        pa.field("n_entities", pa.int64(), nullable=False),  # origin "ner" only
-        pa.field("n_alpha", pa.int64(), nullable=False),
-        pa.field("n_chunks", pa.int64(), nullable=False),  # pieces of <= max_chars fed to spaCy
-    ]
-)
 
 
 class ModelUnavailable(RuntimeError):

@@ -6,7 +6,9 @@ DOC_TOPIC_SCHEMA = pa.schema(
     [
         pa.field("doc_id", pa.string(), nullable=False),
         pa.field("topic", pa.int32(), nullable=False),
-        pa.field("weight", pa.float64(), nullable=False),  # P(topic | doc); rows with weight < 0.01 dropped
+        pa.field(
+            "weight", pa.float64(), nullable=False
+        ),  # P(topic | doc); rows with weight < 0.01 dropped
     ]
 )
 
@@ -38,7 +40,9 @@ PERIOD_SCHEMA = pa.schema(
         pa.field("period_end", pa.int32(), nullable=False),  # inclusive
         pa.field("n_docs", pa.int64(), nullable=False),
         pa.field("n_tokens", pa.int64(), nullable=False),
-        pa.field("vocabulary", pa.int64(), nullable=False),  # words kept by min_count (0 if not trained)
+        pa.field(
+            "vocabulary", pa.int64(), nullable=False
+        ),  # words kept by min_count (0 if not trained)
         pa.field("trained", pa.bool_(), nullable=False),  # False when the period is too thin
     ]
 )
@@ -63,5 +67,42 @@ DRIFT_SCHEMA = pa.schema(
         pa.field("count_from", pa.int64()),
         pa.field("count_to", pa.int64()),
         pa.field("low_frequency", pa.bool_()),
+    ]
+)
+
+DOC_STATS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("language", pa.string(), nullable=False),  # the language the doc was annotated as
+        pa.field("model", pa.string(), nullable=False),  # package name or "blank:en+lookups"
+        pa.field("n_tokens", pa.int64(), nullable=False),  # whitespace tokens excluded
+        pa.field("n_sentences", pa.int64(), nullable=False),
+        pa.field("n_entities", pa.int64(), nullable=False),  # origin "ner" only
+        pa.field("n_alpha", pa.int64(), nullable=False),
+        pa.field("n_chunks", pa.int64(), nullable=False),  # pieces of <= max_chars fed to spaCy
+    ]
+)
+
+TOPIC_PERIOD_TERM_SCHEMA = pa.schema(
+    [
+        pa.field("period", pa.string(), nullable=False),
+        pa.field("period_start", pa.int32(), nullable=False),
+        pa.field("topic", pa.int32(), nullable=False),
+        pa.field("rank", pa.int32(), nullable=False),  # 1 = heaviest term in the period
+        pa.field("term", pa.string(), nullable=False),
+        pa.field("weight", pa.float64(), nullable=False),  # P(term | topic, period)
+        pa.field("expected_count", pa.float64(), nullable=False),
+    ]
+)
+
+STABILITY_SCHEMA = pa.schema(
+    [
+        pa.field("from_period", pa.string(), nullable=False),
+        pa.field("to_period", pa.string(), nullable=False),
+        pa.field("seed_a", pa.int64(), nullable=False),
+        pa.field("seed_b", pa.int64(), nullable=False),
+        pa.field("n_words", pa.int64(), nullable=False),
+        pa.field("spearman", pa.float64()),  # null when fewer than 3 words
+        pa.field("top_overlap", pa.float64()),
     ]
 )

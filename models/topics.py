@@ -19,7 +19,12 @@ from gensim.corpora import Dictionary
 from gensim.models import CoherenceModel, LdaModel
 
 from models.periods import Period
-from models.schemas import DOC_TOPIC_SCHEMA, TOPIC_PERIOD_SCHEMA, TOPIC_TERM_SCHEMA
+from models.schemas import (
+    DOC_TOPIC_SCHEMA,
+    TOPIC_PERIOD_SCHEMA,
+    TOPIC_PERIOD_TERM_SCHEMA,
+    TOPIC_TERM_SCHEMA,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,17 +37,6 @@ DICTIONARY_FILE = "lda.dictionary"
 # of the period's tokens of `term` that LDA assigns to `topic` (sum over documents of
 # count * phi, from the variational E-step); `weight` is that count normalised over the topic's
 # vocabulary in the period, i.e. P(term | topic, period).
-TOPIC_PERIOD_TERM_SCHEMA = pa.schema(
-    [
-        pa.field("period", pa.string(), nullable=False),
-        pa.field("period_start", pa.int32(), nullable=False),
-        pa.field("topic", pa.int32(), nullable=False),
-        pa.field("rank", pa.int32(), nullable=False),  # 1 = heaviest term in the period
-        pa.field("term", pa.string(), nullable=False),
-        pa.field("weight", pa.float64(), nullable=False),  # P(term | topic, period)
-        pa.field("expected_count", pa.float64(), nullable=False),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -93,11 +87,13 @@ def prepare_documents(tokens: pa.Table, config: TopicConfig) -> tuple[list[str],
     keep = pc.fill_null(tokens.column("is_alpha"), False)
     keep = pc.and_(keep, pc.invert(pc.fill_null(tokens.column("is_stop"), False)))
     if config.pos:
+        # Tokens from a pipeline without a tagger (the English lookup fallback) have no POS:
+        # keep them rather than silently dropping a whole language from the model.
+        pos = tokens.column("pos")
         keep = pc.and_(
             keep,
-            pc.fill_null(
-                pc.is_in(tokens.column("pos"), value_set=pa.array(list(config.pos))), False
-            ),
+            pc.or_(pc.is_null(pos), pc.fill_null(
+                pc.is_in(pos, value_set=pa.array(list(config.pos))), False)),
         )
     keep = pc.and_(keep, pc.greater_equal(pc.utf8_length(words), config.min_token_len))
     if config.extra_stopwords:

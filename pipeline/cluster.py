@@ -1,7 +1,7 @@
 """The Dask cluster every parallel stage runs on: a LocalCluster, or an existing scheduler.
 
 params.yaml `dask:`
-  address: null            # "tcp://host:8786" to use an existing scheduler; null starts a LocalCluster
+  address: null            # "tcp://host:8786": an existing scheduler; null: a LocalCluster
   n_workers: null          # LocalCluster processes; null = one per core
   memory_limit: "auto"     # per worker
   scheduler: distributed   # "synchronous" runs in-process (debugging, tests)
@@ -27,16 +27,23 @@ logger = logging.getLogger(__name__)
 
 def settings(section: dict[str, Any]) -> dict[str, Any]:
     """The effective Dask settings: params.yaml values, overridden by the environment."""
-    out = {"address": None, "n_workers": None, "memory_limit": "auto", "scheduler": "distributed",
-           "dashboard": True}
+    out = {
+        "address": None,
+        "n_workers": None,
+        "memory_limit": "auto",
+        "scheduler": "distributed",
+        "dashboard": True,
+    }
     out.update({k: v for k, v in section.items() if v is not None})
     if os.environ.get("LONGUE_DASK_ADDRESS"):
         out["address"] = os.environ["LONGUE_DASK_ADDRESS"]
     if os.environ.get("LONGUE_DASK_SCHEDULER"):
         out["scheduler"] = os.environ["LONGUE_DASK_SCHEDULER"]
     if out["scheduler"] not in ("distributed", "synchronous", "threads"):
-        raise ValueError(f"params.yaml dask.scheduler {out['scheduler']!r}: use 'distributed', "
-                         "'synchronous' or 'threads'")
+        raise ValueError(
+            f"params.yaml dask.scheduler {out['scheduler']!r}: use 'distributed', "
+            "'synchronous' or 'threads'"
+        )
     return out
 
 
@@ -93,18 +100,23 @@ def cluster(section: dict[str, Any]) -> Iterator[Runner]:
         n = int(cfg["n_workers"] or os.cpu_count() or 1)
         # One process per core, one thread each: spaCy and Tesseract are CPU-bound and not
         # thread-parallel, so threads would only contend for the GIL or the cores.
-        local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                             memory_limit=cfg["memory_limit"],
-                             dashboard_address=":8787" if cfg["dashboard"] else None,
-                             silence_logs=logging.WARNING)
+        local = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=cfg["memory_limit"],
+            dashboard_address=":8787" if cfg["dashboard"] else None,
+            silence_logs=logging.WARNING,
+        )
         client = Client(local)
         kind = "local"
     try:
         n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
         link = client.dashboard_link if cfg["dashboard"] else None
         print(f"Dask {kind} cluster: {n_workers} worker(s); dashboard: {link or 'off'}", flush=True)
-        yield Runner(client, {"scheduler": kind, "workers": n_workers,
-                              "address": client.scheduler.address})
+        yield Runner(
+            client, {"scheduler": kind, "workers": n_workers, "address": client.scheduler.address}
+        )
     finally:
         client.close()
         if local is not None:

@@ -53,5 +53,10 @@ def read_many(paths: list[Path], columns: list[str] | None = None) -> pa.Table:
 def doc_years(params: Params) -> dict[str, int]:
     """doc_id -> representative year, for the dated documents of the registry."""
     docs = read_many(staged_files(params, "documents"), columns=["doc_id", "year"])
-    return {d: y for d, y in zip(docs.column("doc_id").to_pylist(),
-                                 docs.column("year").to_pylist(), strict=True) if y is not None}
+    return {
+        d: y
+        for d, y in zip(
+            docs.column("doc_id").to_pylist(), docs.column("year").to_pylist(), strict=True
+        )
+        if y is not None
+    }

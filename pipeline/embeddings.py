@@ -1,13 +1,12 @@
 """Stage `embeddings`: word2vec per period, aligned by orthogonal Procrustes, with drift.
 
-    python -m pipeline.embeddings
+python -m pipeline.embeddings
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -29,8 +28,10 @@ def config_from_params(section: dict[str, Any]) -> tuple[emb.EmbeddingConfig, An
     names = {f.name for f in fields(emb.EmbeddingConfig)}
     unknown = set(section) - names - {"period"}
     if unknown:
-        raise ConfigError(f"params.yaml embeddings: unknown key(s) {sorted(unknown)}; "
-                          f"allowed: {sorted(names | {'period'})}")
+        raise ConfigError(
+            f"params.yaml embeddings: unknown key(s) {sorted(unknown)}; "
+            f"allowed: {sorted(names | {'period'})}"
+        )
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items() if k in names}
     return emb.EmbeddingConfig(**kwargs), section.get("period", "century")
 
@@ -53,12 +54,20 @@ def run(params: Params, out: Path) -> dict[str, Any]:
     table = result.periods.to_pylist()
     top = result.drift.slice(0, 10).to_pylist()
     return {
-        "periods": {r["period"]: {"n_docs": r["n_docs"], "n_tokens": r["n_tokens"],
-                                  "vocabulary": r["vocabulary"], "trained": r["trained"]}
-                    for r in table},
+        "periods": {
+            r["period"]: {
+                "n_docs": r["n_docs"],
+                "n_tokens": r["n_tokens"],
+                "vocabulary": r["vocabulary"],
+                "trained": r["trained"],
+            }
+            for r in table
+        },
         "n_trained": sum(r["trained"] for r in table),
-        "top_drift": [f"{r['word']} {r['from_period']}->{r['to_period']} "
-                      f"{r['cosine_distance']:.3f}" for r in top],
+        "top_drift": [
+            f"{r['word']} {r['from_period']}->{r['to_period']} {r['cosine_distance']:.3f}"
+            for r in top
+        ],
         "elapsed_s": round(time.perf_counter() - started, 2),
     }
 
@@ -68,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     metrics = run(load_params(), MODELS / "embeddings")
     write_json(metrics, REPORTS / "embeddings.json")
-    print(f"embeddings: {metrics['n_trained']} period model(s) trained; "
-          f"periods {list(metrics['periods'])}")
+    print(
+        f"embeddings: {metrics['n_trained']} period model(s) trained; "
+        f"periods {list(metrics['periods'])}"
+    )
     return 0
 
 

@@ -3,14 +3,13 @@
     python -m pipeline.evaluate_ocr
 
 params.yaml `evaluate.ocr.<collection>.ground_truth` names a folder holding, for each page image
-`<stem>.<ext>`, its transcription as `<stem>.gt.txt`, `<stem>.txt` or ground-truth ALTO `<stem>.xml`.
+`<stem>.<ext>`, its transcription: `<stem>.gt.txt`, `<stem>.txt` or ground-truth ALTO `<stem>.xml`.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +35,9 @@ def find_ground_truth(folder: Path, stem: str) -> Path | None:
 
 def run(collection: str, staged: Path, ground_truth: Path) -> dict[str, Any]:
     """Pair each OCRed page with its ground truth by image name and score it."""
-    pages = pq.read_table(staged / "pages.parquet",
-                          columns=["doc_id", "page_number", "image_path", "text"]).to_pylist()
+    pages = pq.read_table(
+        staged / "pages.parquet", columns=["doc_id", "page_number", "image_path", "text"]
+    ).to_pylist()
     pairs, missing = [], []
     for page in pages:
         stem = Path(page["image_path"] or "").name.split(".")[0]
@@ -45,8 +45,9 @@ def run(collection: str, staged: Path, ground_truth: Path) -> dict[str, Any]:
         if gt is None:
             missing.append(page["image_path"])
             continue
-        pairs.append((f"{page['doc_id']}#{page['page_number']}", read_ground_truth(gt),
-                      page["text"] or ""))
+        pairs.append(
+            (f"{page['doc_id']}#{page['page_number']}", read_ground_truth(gt), page["text"] or "")
+        )
     result = evaluate(pairs)
     result["n_pages_without_ground_truth"] = len(missing)
     return result
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="longue evaluate-ocr", description=__doc__).parse_args(argv)
     configure_logging()
     params = load_params()
-    section = (params.section("evaluate").get("ocr") or {})
+    section = params.section("evaluate").get("ocr") or {}
     report: dict[str, Any] = {}
     for name, entry in section.items():
         if name not in params.collections:

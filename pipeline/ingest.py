@@ -69,8 +69,9 @@ def parse_units(task: Task) -> dict[str, Any]:
         path = Path(unit)
         rel = _relative(path, root)
         try:
-            for item in adapter.parse(path, root=root, collection=task.collection,
-                                      kind=task.kind, **options):
+            for item in adapter.parse(
+                path, root=root, collection=task.collection, kind=task.kind, **options
+            ):
                 if isinstance(item, Record):
                     _add_record(item, task, rel, records, rejects)
                 elif isinstance(item, Page):
@@ -83,23 +84,48 @@ def parse_units(task: Task) -> dict[str, Any]:
             rejects.append(Reject(task.collection, rel, STAGE, exc.reason, exc.detail[:2000]))
         except Exception as exc:  # a parser bug must not kill the run or lose the file
             logger.exception("unexpected error parsing %s", path)
-            rejects.append(Reject(task.collection, rel, STAGE, "parser_error",
-                                  f"{type(exc).__name__}: {exc}"[:2000]))
-    return {"documents": to_table(records, Record), "pages": to_table(pages, Page),
-            "rejects": to_table(rejects, Reject)}
+            rejects.append(
+                Reject(
+                    task.collection,
+                    rel,
+                    STAGE,
+                    "parser_error",
+                    f"{type(exc).__name__}: {exc}"[:2000],
+                )
+            )
+    return {
+        "documents": to_table(records, Record),
+        "pages": to_table(pages, Page),
+        "rejects": to_table(rejects, Reject),
+    }
 
 
-def _add_record(record: Record, task: Task, rel: str, records: list[Record],
-                rejects: list[Reject]) -> None:
+def _add_record(
+    record: Record, task: Task, rel: str, records: list[Record], rejects: list[Reject]
+) -> None:
     try:
         record = record.finalize()
     except ValueError as exc:
-        rejects.append(Reject(task.collection, record.source_path or rel, STAGE,
-                              "invalid_record", f"{record.doc_id}: {exc}"))
+        rejects.append(
+            Reject(
+                task.collection,
+                record.source_path or rel,
+                STAGE,
+                "invalid_record",
+                f"{record.doc_id}: {exc}",
+            )
+        )
         return
     if not record.text.strip():
-        rejects.append(Reject(task.collection, record.source_path or rel, STAGE, "no_text",
-                              f"{record.doc_id} has no reading text"))
+        rejects.append(
+            Reject(
+                task.collection,
+                record.source_path or rel,
+                STAGE,
+                "no_text",
+                f"{record.doc_id} has no reading text",
+            )
+        )
         return
     language = normalise_code(record.language)
     metadata = dict(record.metadata)
@@ -127,11 +153,16 @@ def partition(units: list[Path], n_workers: int, max_size: int = 64) -> list[lis
     if not units:
         return []
     size = max(1, min(max_size, math.ceil(len(units) / (4 * max(1, n_workers)))))
-    return [units[i:i + size] for i in range(0, len(units), size)]
+    return [units[i : i + size] for i in range(0, len(units), size)]
 
 
-def run(cfg: CollectionConfig, out: Path, *, dask_section: dict[str, Any] | None = None,
-        settings: dict[str, Any] | None = None) -> dict[str, Any]:
+def run(
+    cfg: CollectionConfig,
+    out: Path,
+    *,
+    dask_section: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Ingest one collection into `out` (documents/pages/rejects Parquet); return the metrics."""
     settings = settings or {}
     started = time.perf_counter()
@@ -142,18 +173,30 @@ def run(cfg: CollectionConfig, out: Path, *, dask_section: dict[str, Any] | None
     with atomic_dir(out) as tmp, clusters.cluster(dask_section or {}) as runner:
         if "artefact_dir" in getattr(adapter, "OPTIONS", {}):
             options["artefact_dir"] = str(tmp / "artefacts")
-        tasks = [Task(cfg.name, cfg.kind, cfg.format, str(cfg.path), tuple(map(str, chunk)),
-                      tuple(sorted(options.items())), cfg.languages,
-                      bool(settings.get("detect_language", True)))
-                 for chunk in partition(units, runner.info["workers"])]
+        tasks = [
+            Task(
+                cfg.name,
+                cfg.kind,
+                cfg.format,
+                str(cfg.path),
+                tuple(map(str, chunk)),
+                tuple(sorted(options.items())),
+                cfg.languages,
+                bool(settings.get("detect_language", True)),
+            )
+            for chunk in partition(units, runner.info["workers"])
+        ]
         results = runner.map(parse_units, tasks, desc=f"ingest {cfg.name}")
         documents = _concat([r["documents"] for r in results], DOCUMENT_SCHEMA)
         pages = _concat([r["pages"] for r in results], PAGE_SCHEMA)
         rejects = _concat([r["rejects"] for r in results], REJECT_SCHEMA)
         documents, duplicates = _drop_duplicate_ids(documents, cfg.name)
         rejects = pa.concat_tables([rejects, duplicates])
-        write_documents(documents, tmp / "documents.parquet",
-                        int(settings.get("chars_per_row_group", 4_000_000)))
+        write_documents(
+            documents,
+            tmp / "documents.parquet",
+            int(settings.get("chars_per_row_group", 4_000_000)),
+        )
         write_parquet(pages, tmp / "pages.parquet")
         write_parquet(rejects, tmp / "rejects.parquet")
         metrics = summarise(cfg, len(units), documents, pages, rejects)
@@ -177,13 +220,22 @@ def _drop_duplicate_ids(documents: pa.Table, collection: str) -> tuple[pa.Table,
     if not dupes:
         return documents, REJECT_SCHEMA.empty_table()
     paths = documents.column("source_path").to_pylist()
-    rejects = [Reject(collection, paths[i] or "", STAGE, "duplicate_id",
-                      f"{ids[i]} already produced by an earlier record") for i in dupes]
+    rejects = [
+        Reject(
+            collection,
+            paths[i] or "",
+            STAGE,
+            "duplicate_id",
+            f"{ids[i]} already produced by an earlier record",
+        )
+        for i in dupes
+    ]
     return documents.take(keep), to_table(rejects, Reject)
 
 
-def summarise(cfg: CollectionConfig, n_units: int, documents: pa.Table, pages: pa.Table,
-              rejects: pa.Table) -> dict[str, Any]:
+def summarise(
+    cfg: CollectionConfig, n_units: int, documents: pa.Table, pages: pa.Table, rejects: pa.Table
+) -> dict[str, Any]:
     """Counts for the DVC metrics file: what went in, what came out, what was rejected and why."""
     years = [y for y in documents.column("year").to_pylist() if y is not None]
     conf = pc.mean(documents.column("ocr_confidence")).as_py() if len(documents) else None
@@ -203,35 +255,53 @@ def summarise(cfg: CollectionConfig, n_units: int, documents: pa.Table, pages: p
         "year_min": min(years) if years else None,
         "year_max": max(years) if years else None,
         "n_dated": len(years),
-        "date_precision": dict(sorted(Counter(
-            p or "none" for p in documents.column("date_precision").to_pylist()).items())),
-        "languages": dict(sorted(Counter(
-            lang or "unknown" for lang in documents.column("language").to_pylist()).items())),
+        "date_precision": dict(
+            sorted(
+                Counter(p or "none" for p in documents.column("date_precision").to_pylist()).items()
+            )
+        ),
+        "languages": dict(
+            sorted(
+                Counter(
+                    lang or "unknown" for lang in documents.column("language").to_pylist()
+                ).items()
+            )
+        ),
         "ocr_confidence_mean": round(conf, 4) if conf is not None else None,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="longue ingest", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="longue ingest",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("collection", help="a collection name from params.yaml")
     args = parser.parse_args(argv)
     configure_logging()
     params = load_params()
     if args.collection not in params.collections:
-        raise ConfigError(f"no collection {args.collection!r} in params.yaml; known: "
-                          f"{', '.join(params.collections) or 'none'}")
+        raise ConfigError(
+            f"no collection {args.collection!r} in params.yaml; known: "
+            f"{', '.join(params.collections) or 'none'}"
+        )
     cfg = params.collections[args.collection]
     settings = params.section("ingest")
     metrics = run(cfg, STAGED / cfg.name, dask_section=params.section("dask"), settings=settings)
     write_json(metrics, REPORTS / "ingest" / f"{cfg.name}.json")
-    print(f"ingest {cfg.name}: {metrics['n_documents']} documents, {metrics['n_pages']} pages, "
-          f"{metrics['n_rejects']} rejects {metrics['rejects_by_reason'] or ''}")
+    print(
+        f"ingest {cfg.name}: {metrics['n_documents']} documents, {metrics['n_pages']} pages, "
+        f"{metrics['n_rejects']} rejects {metrics['rejects_by_reason'] or ''}"
+    )
     limit = float(settings.get("max_reject_share", 1.0))
     if metrics["reject_share"] > limit:
-        print(f"ingest {cfg.name}: FAILED: {metrics['reject_share']:.1%} of the units were rejected, "
-              f"above ingest.max_reject_share={limit:.1%} in params.yaml; see "
-              f"{STAGED / cfg.name / 'rejects.parquet'}", file=sys.stderr)
+        print(
+            f"ingest {cfg.name}: FAILED: {metrics['reject_share']:.1%} of the units were rejected, "
+            f"above ingest.max_reject_share={limit:.1%} in params.yaml; see "
+            f"{STAGED / cfg.name / 'rejects.parquet'}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

@@ -20,6 +20,12 @@ logger = logging.getLogger(__name__)
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "row_group_size": 256_000}
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary sibling of `path`; it replaces `path` only if the block succeeds."""
@@ -27,6 +33,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs are for everyone
     try:
         yield tmp_path
         os.replace(tmp_path, path)
@@ -45,6 +52,7 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
         old = path.parent / f".{path.name}.old.tmp"
@@ -71,8 +79,10 @@ def read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
 def write_json(obj: Any, path: Path) -> Path:
     """Write JSON atomically, keys sorted so re-runs give identical files."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-                       + "\n", encoding="utf-8")
+        tmp.write_text(
+            json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
+            encoding="utf-8",
+        )
     return path
 
 
@@ -90,9 +100,8 @@ def write_documents(table: pa.Table, path: Path, chars_per_group: int = 4_000_00
             start, acc = i, 0
         acc += n
     bounds.append((start, len(sizes)))
-    with atomic_path(path) as tmp:
-        with pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer:
-            for lo, hi in bounds:
-                if hi > lo or len(sizes) == 0:
-                    writer.write_table(table.slice(lo, hi - lo), row_group_size=max(1, hi - lo))
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd") as w:
+        for lo, hi in bounds:
+            if hi > lo or len(sizes) == 0:
+                w.write_table(table.slice(lo, hi - lo), row_group_size=max(1, hi - lo))
     return path

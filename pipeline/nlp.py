@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,14 +45,18 @@ class Task:
 
 def annotate_row_group(task: Task) -> dict[str, Any]:
     """Annotate one row group and write its part files (runs on a worker)."""
-    table = pq.ParquetFile(task.documents).read_row_group(
-        task.row_group, columns=["doc_id", "text", "language", "metadata"]
-    ).slice(task.start, task.stop - task.start)
+    table = (
+        pq.ParquetFile(task.documents)
+        .read_row_group(task.row_group, columns=["doc_id", "text", "language", "metadata"])
+        .slice(task.start, task.stop - task.start)
+    )
     ids = table.column("doc_id").to_pylist()
-    docs = zip(ids, table.column("text").to_pylist(), table.column("language").to_pylist(),
-               strict=True)
-    tokens, entities, stats, described = nlp_models.annotate(docs, task.config,
-                                                             task.default_language)
+    docs = zip(
+        ids, table.column("text").to_pylist(), table.column("language").to_pylist(), strict=True
+    )
+    tokens, entities, stats, described = nlp_models.annotate(
+        docs, task.config, task.default_language
+    )
     markup: list[dict[str, Any]] = []
     for doc_id, meta in zip(ids, table.column("metadata").to_pylist(), strict=True):
         markup.extend(nlp_models.markup_entities(doc_id, dict(meta or []).get("markup_entities")))
@@ -62,17 +65,25 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
     name = f"part-{task.row_group:05d}-{task.start:06d}.parquet"
     for sub, t in zip(TABLES, (tokens, entities, stats), strict=True):
         write_parquet(t, Path(task.out) / sub / name)
-    return {"n_documents": len(ids), "n_tokens": len(tokens), "n_entities_ner": len(entities)
-            - len(markup), "n_entities_markup": len(markup), "pipelines": described}
+    return {
+        "n_documents": len(ids),
+        "n_tokens": len(tokens),
+        "n_entities_ner": len(entities) - len(markup),
+        "n_entities_markup": len(markup),
+        "pipelines": described,
+    }
 
 
-def plan_tasks(documents: Path, n_workers: int, min_chars: int = 50_000
-               ) -> list[tuple[int, int, int]]:
+def plan_tasks(
+    documents: Path, n_workers: int, min_chars: int = 50_000
+) -> list[tuple[int, int, int]]:
     """(row group, start, stop) slices: row groups bound memory; slicing them keeps every
     worker busy when a collection has fewer row groups than workers."""
     f = pq.ParquetFile(documents)
-    sizes = [f.read_row_group(g, columns=["n_chars"]).column(0).to_pylist()
-             for g in range(f.num_row_groups)]
+    sizes = [
+        f.read_row_group(g, columns=["n_chars"]).column(0).to_pylist()
+        for g in range(f.num_row_groups)
+    ]
     total = sum(sum(s) for s in sizes)
     target = max(min_chars, total // max(1, 3 * n_workers))
     tasks = []
@@ -88,16 +99,24 @@ def plan_tasks(documents: Path, n_workers: int, min_chars: int = 50_000
     return tasks
 
 
-def run(collection: str, documents: Path, out: Path, config: nlp_models.NlpConfig, *,
-        default_language: str = "en", dask_section: dict[str, Any] | None = None
-        ) -> dict[str, Any]:
+def run(
+    collection: str,
+    documents: Path,
+    out: Path,
+    config: nlp_models.NlpConfig,
+    *,
+    default_language: str = "en",
+    dask_section: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Annotate one collection's documents into `out`; return the metrics."""
     started = time.perf_counter()
     with atomic_dir(out) as tmp, clusters.cluster(dask_section or {}) as runner:
         for sub in TABLES:
             (tmp / sub).mkdir()
-        tasks = [Task(str(documents), group, lo, hi, str(tmp), config, default_language)
-                 for group, lo, hi in plan_tasks(documents, runner.info["workers"])]
+        tasks = [
+            Task(str(documents), group, lo, hi, str(tmp), config, default_language)
+            for group, lo, hi in plan_tasks(documents, runner.info["workers"])
+        ]
         results = runner.map(annotate_row_group, tasks, desc=f"nlp {collection}")
         if not results:  # an empty collection still gets readable (empty) tables
             tokens, entities, stats, _ = nlp_models.annotate([], config, default_language)
@@ -128,13 +147,23 @@ def run(collection: str, documents: Path, out: Path, config: nlp_models.NlpConfi
 
 def config_from_params(section: dict[str, Any]) -> nlp_models.NlpConfig:
     """Build the NlpConfig from params.yaml `nlp:`."""
-    allowed = {"models", "disable", "fallback", "batch_size", "max_chars", "normalise",
-               "default_language"}
+    allowed = {
+        "models",
+        "disable",
+        "fallback",
+        "batch_size",
+        "max_chars",
+        "normalise",
+        "default_language",
+    }
     unknown = set(section) - allowed
     if unknown:
-        raise ConfigError(f"params.yaml nlp: unknown key(s) {sorted(unknown)}; allowed: "
-                          f"{sorted(allowed)}")
-    kwargs: dict[str, Any] = {k: v for k, v in section.items() if k in allowed - {"default_language"}}
+        raise ConfigError(
+            f"params.yaml nlp: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}"
+        )
+    kwargs: dict[str, Any] = {
+        k: v for k, v in section.items() if k in allowed - {"default_language"}
+    }
     for key in ("disable", "normalise"):
         if key in kwargs:
             kwargs[key] = tuple(kwargs[key] or ())
@@ -144,8 +173,9 @@ def config_from_params(section: dict[str, Any]) -> nlp_models.NlpConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="longue nlp", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="longue nlp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("collection", help="a collection name from params.yaml")
     args = parser.parse_args(argv)
     configure_logging()
@@ -157,13 +187,20 @@ def main(argv: list[str] | None = None) -> int:
     documents = STAGED / args.collection / "documents.parquet"
     if not documents.exists():
         raise ConfigError(f"{documents} is missing: run `dvc repro ingest@{args.collection}` first")
-    metrics = run(args.collection, documents, NLP / args.collection, config,
-                  default_language=str(section.get("default_language", "en")),
-                  dask_section=params.section("dask"))
+    metrics = run(
+        args.collection,
+        documents,
+        NLP / args.collection,
+        config,
+        default_language=str(section.get("default_language", "en")),
+        dask_section=params.section("dask"),
+    )
     write_json(metrics, REPORTS / "nlp" / f"{args.collection}.json")
-    print(f"nlp {args.collection}: {metrics['n_documents']} documents, {metrics['n_tokens']} tokens "
-          f"({metrics['tokens_per_s']} tok/s), languages {sorted(metrics['pipelines'])}, fallbacks "
-          f"{metrics['fallbacks'] or 'none'}")
+    print(
+        f"nlp {args.collection}: {metrics['n_documents']} documents, {metrics['n_tokens']} tokens "
+        f"({metrics['tokens_per_s']} tok/s), languages {sorted(metrics['pipelines'])}, fallbacks "
+        f"{metrics['fallbacks'] or 'none'}"
+    )
     return 0
 
 

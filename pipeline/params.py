@@ -27,7 +27,15 @@ MODELS = DATA / "models"
 WAREHOUSE = DATA / "warehouse" / "longue.duckdb"
 REPORTS = ROOT / "reports"
 
-_COLLECTION_KEYS = {"kind", "format", "path", "languages", "options", "allow_outside", "description"}
+_COLLECTION_KEYS = {
+    "kind",
+    "format",
+    "path",
+    "languages",
+    "options",
+    "allow_outside",
+    "description",
+}
 
 
 class ConfigError(ValueError):
@@ -54,7 +62,9 @@ class Params:
     def section(self, name: str) -> dict[str, Any]:
         value = self.sections.get(name) or {}
         if not isinstance(value, dict):
-            raise ConfigError(f"params.yaml: '{name}' must be a mapping, got {type(value).__name__}")
+            raise ConfigError(
+                f"params.yaml: '{name}' must be a mapping, got {type(value).__name__}"
+            )
         return value
 
 
@@ -78,8 +88,9 @@ def load_params(path: Path = PARAMS, *, check_paths: bool = True) -> Params:
     return Params(collections=collections, sections=sections)
 
 
-def parse_collection(name: str, entry: Any, base: Path, *, check_paths: bool = True
-                     ) -> CollectionConfig:
+def parse_collection(
+    name: str, entry: Any, base: Path, *, check_paths: bool = True
+) -> CollectionConfig:
     """Validate one registry entry."""
     where = f"params.yaml: collections.{name}"
     if not isinstance(name, str) or not name or name != name.lower() or " " in name or "/" in name:
@@ -88,8 +99,9 @@ def parse_collection(name: str, entry: Any, base: Path, *, check_paths: bool = T
         raise ConfigError(f"{where} must be a mapping with kind, format and path")
     unknown = set(entry) - _COLLECTION_KEYS
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; "
-                          f"allowed: {sorted(_COLLECTION_KEYS)}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_COLLECTION_KEYS)}"
+        )
     for key in ("kind", "format", "path"):
         if not entry.get(key):
             raise ConfigError(f"{where}: '{key}' is missing")
@@ -106,8 +118,10 @@ def parse_collection(name: str, entry: Any, base: Path, *, check_paths: bool = T
     accepted = getattr(adapter, "OPTIONS", {})
     bad = set(options) - set(accepted)
     if bad:
-        raise ConfigError(f"{where}: option(s) {sorted(bad)} not understood by format "
-                          f"{entry['format']!r}; it accepts: {', '.join(sorted(accepted)) or 'none'}")
+        raise ConfigError(
+            f"{where}: option(s) {sorted(bad)} not understood by format "
+            f"{entry['format']!r}; it accepts: {', '.join(sorted(accepted)) or 'none'}"
+        )
     languages = entry.get("languages") or []
     if isinstance(languages, str):
         languages = [languages]
@@ -115,10 +129,19 @@ def parse_collection(name: str, entry: Any, base: Path, *, check_paths: bool = T
     path = (base / str(entry["path"])).resolve()
     data_root = (base / "data").resolve()
     if not allow_outside and not path.is_relative_to(data_root):
-        raise ConfigError(f"{where}: path {entry['path']!r} is outside {data_root}; move it under "
-                          "data/raw/ or set 'allow_outside: true' for this collection")
+        raise ConfigError(
+            f"{where}: path {entry['path']!r} is outside {data_root}; move it under "
+            "data/raw/ or set 'allow_outside: true' for this collection"
+        )
     if check_paths and not path.exists():
         raise ConfigError(f"{where}: path {path} does not exist; fix 'path' or add the files")
-    return CollectionConfig(name=name, kind=kind, format=str(entry["format"]), path=path,
-                            languages=tuple(str(x) for x in languages), options=dict(options),
-                            allow_outside=allow_outside, description=str(entry.get("description", "")))
+    return CollectionConfig(
+        name=name,
+        kind=kind,
+        format=str(entry["format"]),
+        path=path,
+        languages=tuple(str(x) for x in languages),
+        options=dict(options),
+        allow_outside=allow_outside,
+        description=str(entry.get("description", "")),
+    )

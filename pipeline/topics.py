@@ -1,13 +1,12 @@
 """Stage `topics`: an LDA topic model on lemmas, and topic prevalence over time with CIs.
 
-    python -m pipeline.topics
+python -m pipeline.topics
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -24,15 +23,17 @@ from pipeline.params import MODELS, REPORTS, ConfigError, Params, load_params
 
 logger = logging.getLogger(__name__)
 
-TOKEN_COLUMNS = ["doc_id", "lemma", "text", "pos", "is_stop", "is_alpha"]
+TOKEN_COLUMNS = ["doc_id", "position", "lemma", "text", "pos", "is_stop", "is_alpha"]
 
 
 def config_from_params(section: dict[str, Any]) -> tuple[topic_models.TopicConfig, Any]:
     names = {f.name for f in fields(topic_models.TopicConfig)}
     unknown = set(section) - names - {"period"}
     if unknown:
-        raise ConfigError(f"params.yaml topics: unknown key(s) {sorted(unknown)}; "
-                          f"allowed: {sorted(names | {'period'})}")
+        raise ConfigError(
+            f"params.yaml topics: unknown key(s) {sorted(unknown)}; "
+            f"allowed: {sorted(names | {'period'})}"
+        )
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items() if k in names}
     return topic_models.TopicConfig(**kwargs), section.get("period", "century")
 
@@ -46,12 +47,22 @@ def run(params: Params, out: Path) -> dict[str, Any]:
     result = topic_models.train(doc_ids, texts, config)
     years = doc_years(params)
     periods = make_periods(period_spec, years.values())
-    doc_periods = {d: p for d in doc_ids if d in years
-                   and (p := assign_period(years[d], periods)) is not None}
-    prevalence = topic_models.prevalence_over_time(result.doc_topics, doc_periods, periods,
-                                                   config.bootstrap, config.ci, config.seed)
-    by_period = topic_models.period_terms(result.model, result.dictionary, doc_ids, texts,
-                                          doc_periods, top_n=config.top_terms)
+    doc_periods = {
+        d: p for d in doc_ids if d in years and (p := assign_period(years[d], periods)) is not None
+    }
+    prevalence = topic_models.prevalence_over_time(
+        result.doc_topics, doc_periods, periods, config.bootstrap, config.ci, config.seed
+    )
+    by_period = topic_models.period_terms(
+        result.model,
+        result.dictionary,
+        texts,
+        doc_periods,
+        doc_ids,
+        periods,
+        top_terms=config.top_terms,
+        seed=config.seed,
+    )
     with atomic_dir(out) as tmp:
         topic_models.save(result, tmp)
         write_parquet(result.doc_topics, tmp / "doc_topics.parquet")
@@ -62,9 +73,15 @@ def run(params: Params, out: Path) -> dict[str, Any]:
     for t in range(config.num_topics):
         rows = result.topic_terms.filter(pa.compute.equal(result.topic_terms["topic"], t))
         top[str(t)] = " ".join(rows.column("term").to_pylist()[:8])
-    return {"coherence": result.coherence, **result.counts, "num_topics": config.num_topics,
-            "n_periods": len(periods), "n_docs_dated": len(doc_periods), "top_terms": top,
-            "elapsed_s": round(time.perf_counter() - started, 2)}
+    return {
+        "coherence": result.coherence,
+        **result.counts,
+        "num_topics": config.num_topics,
+        "n_periods": len(periods),
+        "n_docs_dated": len(doc_periods),
+        "top_terms": top,
+        "elapsed_s": round(time.perf_counter() - started, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     metrics = run(load_params(), MODELS / "topics")
     write_json(metrics, REPORTS / "topics.json")
-    print(f"topics: {metrics['num_topics']} topics over {metrics.get('n_docs')} documents; "
-          f"coherence {metrics['coherence']}")
+    print(
+        f"topics: {metrics['num_topics']} topics over {metrics.get('n_docs')} documents; "
+        f"coherence {metrics['coherence']}"
+    )
     return 0
 
 

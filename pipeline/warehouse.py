@@ -1,13 +1,12 @@
 """Stage `warehouse`: every Parquet output -> one DuckDB file, plus the watch-terms plot.
 
-    python -m pipeline.warehouse
+python -m pipeline.warehouse
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -34,8 +33,9 @@ MODEL_TABLES = {
 
 def sources(params: Params, models: Path = MODELS) -> dict[str, list[Path]]:
     """Table name -> Parquet files, for the registry's collections and the corpus-wide models."""
-    out: dict[str, list[Path]] = {name: staged_files(params, name)
-                                  for name in ("documents", "pages", "rejects")}
+    out: dict[str, list[Path]] = {
+        name: staged_files(params, name) for name in ("documents", "pages", "rejects")
+    }
     for name in ("tokens", "entities", "doc_stats"):
         out[name] = [f for d in nlp_dirs(params, name) for f in part_files(d)]
     for name, rel in MODEL_TABLES.items():
@@ -72,12 +72,20 @@ def run(params: Params, db: Path = WAREHOUSE) -> dict[str, Any]:
     terms = [str(t) for t in section.get("watch_terms", [])]
     n_points = 0
     if terms:
-        n_points = write_watch_terms(db, terms, str(section.get("plot_by", "century")),
-                                     REPORTS / "plots" / "watch_terms.csv",
-                                     REPORTS / "plots" / "watch_terms.png")
-    return {"tables": counts, "watch_terms": terms, "n_plot_points": n_points,
-            "size_mb": round(db.stat().st_size / 1e6, 2),
-            "elapsed_s": round(time.perf_counter() - started, 2)}
+        n_points = write_watch_terms(
+            db,
+            terms,
+            str(section.get("plot_by", "century")),
+            REPORTS / "plots" / "watch_terms.csv",
+            REPORTS / "plots" / "watch_terms.png",
+        )
+    return {
+        "tables": counts,
+        "watch_terms": terms,
+        "n_plot_points": n_points,
+        "size_mb": round(db.stat().st_size / 1e6, 2),
+        "elapsed_s": round(time.perf_counter() - started, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     metrics = run(load_params())
     write_json(metrics, REPORTS / "warehouse.json")
-    print(f"warehouse: {WAREHOUSE} ({metrics['size_mb']} MB) " +
-          ", ".join(f"{k}={v}" for k, v in metrics["tables"].items()))
+    print(
+        f"warehouse: {WAREHOUSE} ({metrics['size_mb']} MB) "
+        + ", ".join(f"{k}={v}" for k, v in metrics["tables"].items())
+    )
     return 0
 
 

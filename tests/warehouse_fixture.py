@@ -27,8 +27,13 @@ from ingest.record import (
     SourceError,
     to_table,
 )
-from models.schemas import DOC_TOPIC_SCHEMA, TOPIC_PERIOD_SCHEMA, TOPIC_TERM_SCHEMA
-from warehouse.build import DOC_STATS_SCHEMA, build
+from models.schemas import (
+    DOC_STATS_SCHEMA,
+    DOC_TOPIC_SCHEMA,
+    TOPIC_PERIOD_SCHEMA,
+    TOPIC_TERM_SCHEMA,
+)
+from warehouse.build import build
 
 logger = logging.getLogger(__name__)
 

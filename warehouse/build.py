@@ -24,11 +24,13 @@ from ingest.record import (
     TOKEN_SCHEMA,
 )
 from models.schemas import (
+    DOC_STATS_SCHEMA,
     DOC_TOPIC_SCHEMA,
     DRIFT_SCHEMA,
     NEIGHBOUR_SCHEMA,
     PERIOD_SCHEMA,
     TOPIC_PERIOD_SCHEMA,
+    TOPIC_PERIOD_TERM_SCHEMA,
     TOPIC_TERM_SCHEMA,
 )
 
@@ -36,19 +38,6 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
-# Per-document NLP summary written by the nlp stage next to tokens.parquet.
-DOC_STATS_SCHEMA = pa.schema(
-    [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("language", pa.string()),
-        pa.field("model", pa.string()),
-        pa.field("n_tokens", pa.int64()),
-        pa.field("n_sentences", pa.int64()),
-        pa.field("n_entities", pa.int64()),
-        pa.field("n_alpha", pa.int64()),
-        pa.field("n_chunks", pa.int64()),
-    ]
-)
 
 # Every input table, in load order. schema.sql reads them as temporary `_src_<name>` tables.
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
@@ -61,6 +50,7 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "doc_topics": DOC_TOPIC_SCHEMA,
     "topic_terms": TOPIC_TERM_SCHEMA,
     "topic_prevalence": TOPIC_PERIOD_SCHEMA,
+    "topic_period_terms": TOPIC_PERIOD_TERM_SCHEMA,
     "periods": PERIOD_SCHEMA,
     "neighbours": NEIGHBOUR_SCHEMA,
     "drift": DRIFT_SCHEMA,

@@ -5,7 +5,8 @@
 -- Tables
 --   documents         one row per document (DOCUMENT_SCHEMA) + doc_idx, decade, century
 --                     (decade/century = floor(year / 10|100) * 10|100: the 1800s are 1800-1899)
---   pages, rejects, entities, doc_stats, doc_topics, topic_terms, topic_prevalence, periods,
+--   pages, rejects, entities, doc_stats, doc_topics, topic_terms, topic_prevalence,
+--   topic_period_terms (each topic's top terms re-estimated per period), periods,
 --   neighbours, drift  as written by the pipeline (empty when a stage has not run)
 --   tokens            TOKEN_SCHEMA + doc_idx + gpos, sorted by (doc_idx, position). gpos is a
 --                     global token position, contiguous inside a document, so the context of a
@@ -83,6 +84,8 @@ CREATE TABLE doc_stats AS SELECT * FROM _src_doc_stats ORDER BY doc_id;
 CREATE TABLE doc_topics AS SELECT * FROM _src_doc_topics ORDER BY doc_id, topic;
 CREATE TABLE topic_terms AS SELECT * FROM _src_topic_terms ORDER BY topic, rank;
 CREATE TABLE topic_prevalence AS SELECT * FROM _src_topic_prevalence ORDER BY topic, period_start;
+CREATE TABLE topic_period_terms AS
+    SELECT * FROM _src_topic_period_terms ORDER BY topic, period_start, rank;
 CREATE TABLE periods AS SELECT * FROM _src_periods ORDER BY period_start;
 CREATE TABLE neighbours AS SELECT * FROM _src_neighbours ORDER BY word, period, rank;
 CREATE TABLE drift AS SELECT * FROM _src_drift ORDER BY word, from_period, to_period;
