@@ -41,9 +41,14 @@ class DateInfo:
 
     def record_fields(self, date_text: str | None) -> dict[str, Any]:
         """The Record keyword arguments for this date."""
-        return {"date_text": date_text, "date_start": self.start, "date_end": self.end,
-                "year": self.year, "date_precision": self.precision,
-                "date_approximate": self.approximate}
+        return {
+            "date_text": date_text,
+            "date_start": self.start,
+            "date_end": self.end,
+            "year": self.year,
+            "date_precision": self.precision,
+            "date_approximate": self.approximate,
+        }
 
 
 UNKNOWN = DateInfo()
@@ -57,8 +62,14 @@ def _mid_year(start: dt.date, end: dt.date) -> int:
     return (start + (end - start) / 2).year
 
 
-def from_dates(start: dt.date, end: dt.date, precision: str, *, approximate: bool = False,
-               flags: tuple[str, ...] = ()) -> DateInfo:
+def from_dates(
+    start: dt.date,
+    end: dt.date,
+    precision: str,
+    *,
+    approximate: bool = False,
+    flags: tuple[str, ...] = (),
+) -> DateInfo:
     """An interval between two dates (inclusive), checked against the plausible years."""
     if end < start:
         start, end = end, start
@@ -67,8 +78,9 @@ def from_dates(start: dt.date, end: dt.date, precision: str, *, approximate: boo
     return DateInfo(start, end, _mid_year(start, end), precision, approximate, flags)
 
 
-def from_years(first: int, last: int | None = None, *, approximate: bool = False,
-               precision: str | None = None) -> DateInfo:
+def from_years(
+    first: int, last: int | None = None, *, approximate: bool = False, precision: str | None = None
+) -> DateInfo:
     """An interval covering whole years `first`..`last`."""
     last = first if last is None else last
     if last < first:
@@ -76,12 +88,14 @@ def from_years(first: int, last: int | None = None, *, approximate: bool = False
     if first < MIN_YEAR or last > MAX_YEAR:
         return IMPLAUSIBLE
     prec = precision or ("year" if first == last else "range")
-    return DateInfo(dt.date(first, 1, 1), dt.date(last, 12, 31), (first + last) // 2, prec,
-                    approximate)
+    return DateInfo(
+        dt.date(first, 1, 1), dt.date(last, 12, 31), (first + last) // 2, prec, approximate
+    )
 
 
-def from_ymd(year: int, month: int | None = None, day: int | None = None, *,
-             approximate: bool = False) -> DateInfo:
+def from_ymd(
+    year: int, month: int | None = None, day: int | None = None, *, approximate: bool = False
+) -> DateInfo:
     """An interval for a year, a month or a day."""
     if not (MIN_YEAR <= year <= MAX_YEAR):
         return IMPLAUSIBLE
@@ -91,8 +105,9 @@ def from_ymd(year: int, month: int | None = None, day: int | None = None, *,
         return IMPOSSIBLE
     last_day = calendar.monthrange(year, month)[1]
     if day is None:
-        return DateInfo(dt.date(year, month, 1), dt.date(year, month, last_day), year, "month",
-                        approximate)
+        return DateInfo(
+            dt.date(year, month, 1), dt.date(year, month, last_day), year, "month", approximate
+        )
     if not 1 <= day <= last_day:
         return IMPOSSIBLE
     d = dt.date(year, month, day)
@@ -101,8 +116,21 @@ def from_ymd(year: int, month: int | None = None, day: int | None = None, *,
 
 # --- Roman numerals -------------------------------------------------------------------------
 
-_ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
-          (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+_ROMAN = [
+    (1000, "m"),
+    (900, "cm"),
+    (500, "d"),
+    (400, "cd"),
+    (100, "c"),
+    (90, "xc"),
+    (50, "l"),
+    (40, "xl"),
+    (10, "x"),
+    (9, "ix"),
+    (5, "v"),
+    (4, "iv"),
+    (1, "i"),
+]
 _ROMAN_ADDITIVE = [(1000, "m"), (500, "d"), (100, "c"), (50, "l"), (10, "x"), (5, "v"), (1, "i")]
 _ROMAN_VALUE = {"m": 1000, "d": 500, "c": 100, "l": 50, "x": 10, "v": 5, "i": 1}
 
@@ -139,12 +167,37 @@ def parse_roman(text: str) -> int | None:
 
 # 1 vendémiaire of years I-XIV, fixed by the autumn equinox at Paris (decree of 4 frimaire an II);
 # the calendar was used until 10 nivôse an XIV (31 December 1805).
-_REPUBLICAN_NEW_YEAR = {1: (1792, 22), 2: (1793, 22), 3: (1794, 22), 4: (1795, 23),
-                        5: (1796, 22), 6: (1797, 22), 7: (1798, 22), 8: (1799, 23),
-                        9: (1800, 23), 10: (1801, 23), 11: (1802, 23), 12: (1803, 24),
-                        13: (1804, 23), 14: (1805, 23), 15: (1806, 23)}
-REPUBLICAN_MONTHS = ("vendemiaire", "brumaire", "frimaire", "nivose", "pluviose", "ventose",
-                     "germinal", "floreal", "prairial", "messidor", "thermidor", "fructidor")
+_REPUBLICAN_NEW_YEAR = {
+    1: (1792, 22),
+    2: (1793, 22),
+    3: (1794, 22),
+    4: (1795, 23),
+    5: (1796, 22),
+    6: (1797, 22),
+    7: (1798, 22),
+    8: (1799, 23),
+    9: (1800, 23),
+    10: (1801, 23),
+    11: (1802, 23),
+    12: (1803, 24),
+    13: (1804, 23),
+    14: (1805, 23),
+    15: (1806, 23),
+}
+REPUBLICAN_MONTHS = (
+    "vendemiaire",
+    "brumaire",
+    "frimaire",
+    "nivose",
+    "pluviose",
+    "ventose",
+    "germinal",
+    "floreal",
+    "prairial",
+    "messidor",
+    "thermidor",
+    "fructidor",
+)
 
 
 def republican_year_bounds(year: int) -> tuple[dt.date, dt.date]:
@@ -172,20 +225,23 @@ def republican_to_gregorian(year: int, month: int, day: int) -> dt.date:
 # Matched on accent-folded lower case. 7bre/8bre/9bre/Xbre: the old French and English way of
 # writing Septembre..Décembre (Latin septem, octo, novem, decem).
 _MONTH_NAMES: dict[str, int] = {}
-for _num, _names in enumerate((
-    "january jan janvier janv januar janner jänner",
-    "february feb febr fevrier fevr fev februar",
-    "march mar mars marz maerz",
-    "april apr avril avr",
-    "may mai",
-    "june jun juin juni",
-    "july jul juillet juil juli",
-    "august aug aout",
-    "september sep sept septembre 7bre 7ber",
-    "october oct octobre oktober okt 8bre 8ber",
-    "november nov novembre 9bre 9ber",
-    "december dec decembre dezember dez xbre xber 10bre",
-), start=1):
+for _num, _names in enumerate(
+    (
+        "january jan janvier janv januar janner jänner",
+        "february feb febr fevrier fevr fev februar",
+        "march mar mars marz maerz",
+        "april apr avril avr",
+        "may mai",
+        "june jun juin juni",
+        "july jul juillet juil juli",
+        "august aug aout",
+        "september sep sept septembre 7bre 7ber",
+        "october oct octobre oktober okt 8bre 8ber",
+        "november nov novembre 9bre 9ber",
+        "december dec decembre dezember dez xbre xber 10bre",
+    ),
+    start=1,
+):
     for _name in _names.split():
         _MONTH_NAMES[unicodedata.normalize("NFD", _name).encode("ascii", "ignore").decode()] = _num
 _MONTH = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
@@ -195,66 +251,132 @@ _REP_MONTH = "|".join((*REPUBLICAN_MONTHS, r"jours? complementaires?", r"sans-?c
 
 _UNKNOWN_TEXT = re.compile(
     r"(date )?(not known|unknown)|no date|undated|n\.? ?d\.?|s\.? ?d\.?|sans date|"
-    r"o\.? ?j\.?|ohne jahr|inconnue?|date inconnue|non date[e]?|\?+|-+")
+    r"o\.? ?j\.?|ohne jahr|inconnue?|date inconnue|non date[e]?|\?+|-+"
+)
 _ISO = re.compile(r"^\s*(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T[\d:.+\-Z]*)?\s*([?~%]?)\s*$")
 _ISO_INTERVAL = re.compile(r"^\s*(\d{4}(?:-\d{2}){0,2})\s*/\s*(\d{4}(?:-\d{2}){0,2})\s*$")
 _DMY_NUMERIC = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\s*$")
-_MY_NUMERIC = re.compile(r"^\s*(\d{1,2})/(\d{4})\s*$")
+# "07/2015", and German "10.1923" / "8.1923" (month.year, as LIDO displayDate writes it)
+_MY_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.]\s?(\d{4})\s*$")
+# German day ranges in LIDO displayDate: "22.8.1923-1.10.1923"
+_DMY_NUMERIC_RANGE = re.compile(
+    r"^\s*(\d{1,2}\.\s?\d{1,2}\.\s?\d{4})\s*[-–/]\s*(\d{1,2}\.\s?\d{1,2}\.\s?\d{4})\s*$"
+)
 _APPROX = re.compile(
     r"(?<![a-z])(?:c|ca|ci|cca|circ)\.?\s*(?=[\d?\[])|\b(?:circa|vers|um|about|around|environ|"
     r"env|approx|approximately|probably|probablement|etwa|gegen|wohl)\b|\?|~|"
-    r"\bor (?:later|earlier|after|before)\b|\b(?:or|ou|oder)\b")
+    r"\bor (?:later|earlier|after|before)\b|\b(?:or|ou|oder)\b"
+)
 # Tate: "1825, reprinted 1874", "1913, cast 1956": the first date is the making of the work; a
 # later event is another date, not part of the interval.
 _EVENT = re.compile(
     r"\b(?:first |later |posthumous )?(?:re-?printed|printed|published|cast|exhibited|engraved|"
     r"reworked|remade|replica|editioned|edition|enlarged|reconstructed|reconstruction|restored|"
-    r"reassembled|assembled|re-?fabricated|repaired|annotated|dated|this version)\b")
+    r"reassembled|assembled|re-?fabricated|repaired|annotated|dated|this version)\b"
+)
 _OPEN = re.compile(r"\b(after|before|by|nach|vor|avant|apres)\s+(?=c\.|\?|\d)")
 
 _QUAL_CENTURY = {
-    "early": (0, 32), "beginning of the": (0, 32), "beginning of": (0, 32), "debut du": (0, 32),
-    "debut": (0, 32), "anfang des": (0, 32), "fruhes": (0, 32), "fruhe": (0, 32),
-    "mid": (33, 66), "mid-": (33, 66), "middle of the": (33, 66), "milieu du": (33, 66),
-    "mitte des": (33, 66), "late": (67, 99), "end of the": (67, 99), "fin du": (67, 99),
-    "ende des": (67, 99), "spates": (67, 99), "spate": (67, 99),
-    "first half of the": (0, 49), "first half": (0, 49), "premiere moitie du": (0, 49),
-    "1. halfte des": (0, 49), "erste halfte des": (0, 49), "second half of the": (50, 99),
-    "second half": (50, 99), "seconde moitie du": (50, 99), "deuxieme moitie du": (50, 99),
-    "2. halfte des": (50, 99), "zweite halfte des": (50, 99),
-    "first quarter of the": (0, 24), "premier quart du": (0, 24), "last quarter of the": (75, 99),
+    "early": (0, 32),
+    "beginning of the": (0, 32),
+    "beginning of": (0, 32),
+    "debut du": (0, 32),
+    "debut": (0, 32),
+    "anfang des": (0, 32),
+    "fruhes": (0, 32),
+    "fruhe": (0, 32),
+    "mid": (33, 66),
+    "mid-": (33, 66),
+    "middle of the": (33, 66),
+    "milieu du": (33, 66),
+    "mitte des": (33, 66),
+    "late": (67, 99),
+    "end of the": (67, 99),
+    "fin du": (67, 99),
+    "ende des": (67, 99),
+    "spates": (67, 99),
+    "spate": (67, 99),
+    "first half of the": (0, 49),
+    "first half": (0, 49),
+    "premiere moitie du": (0, 49),
+    "1. halfte des": (0, 49),
+    "erste halfte des": (0, 49),
+    "second half of the": (50, 99),
+    "second half": (50, 99),
+    "seconde moitie du": (50, 99),
+    "deuxieme moitie du": (50, 99),
+    "2. halfte des": (50, 99),
+    "zweite halfte des": (50, 99),
+    "first quarter of the": (0, 24),
+    "premier quart du": (0, 24),
+    "last quarter of the": (75, 99),
     "dernier quart du": (75, 99),
 }
-_QUAL_DECADE = {"early": (0, 3), "mid": (4, 6), "mid-": (4, 6), "late": (7, 9),
-                "debut des": (0, 3), "milieu des": (4, 6), "fin des": (7, 9),
-                "anfang der": (0, 3), "mitte der": (4, 6), "ende der": (7, 9)}
+_QUAL_DECADE = {
+    "early": (0, 3),
+    "mid": (4, 6),
+    "mid-": (4, 6),
+    "late": (7, 9),
+    "debut des": (0, 3),
+    "milieu des": (4, 6),
+    "fin des": (7, 9),
+    "anfang der": (0, 3),
+    "mitte der": (4, 6),
+    "ende der": (7, 9),
+}
 _QC = "|".join(re.escape(q) for q in sorted(_QUAL_CENTURY, key=len, reverse=True))
 _QD = "|".join(re.escape(q) for q in sorted(_QUAL_DECADE, key=len, reverse=True))
 
 _ATOMS: list[tuple[str, re.Pattern[str]]] = [
-    ("republican", re.compile(
-        rf"(?:(\d{{1,2}}|1er|premier)\s+)?(?:({_REP_MONTH})\s+)?(?:de\s+)?(?<![a-z])"
-        r"(?:l['’]\s*)?an\s+([ivxl]+|\d{1,2})\b(?:\s+de\s+la\s+republique(?:\s+francaise)?)?")),
-    ("century", re.compile(
-        rf"(?:({_QC})\s*)?(?:([ivxl]+)(?:e|eme|er)|(\d{{1,2}})(?:e|eme|er))\s+(?:siecle|s\.)"
-        rf"|(?:({_QC})\s*)?(\d{{1,2}})(?:st|nd|rd|th)[\s-]*(?:century|centuries|cent\.|c\b\.?)"
-        rf"|(?:({_QC})\s*)?(\d{{1,2}})\.\s*(?:jahrhundert\w*|jh\b\.?)")),
-    ("decade", re.compile(
-        rf"(?:({_QD})\s*)?(?:(?:les\s+)?annees\s+(\d{{3}})0\b|(\d{{3}})0\s*(?:'?s\b|er\b(?:\s+jahre)?))")),
-    ("dmy", re.compile(
-        rf"(?:the\s+)?\b(\d{{1,2}})(?:er|st|nd|rd|th|e)?\.?\s*(?:of\s+|de\s+)?\b({_MONTH})\b\.?,?"
-        r"\s*(?:of\s+|de\s+|in\s+)?(\d{4})(?!\d)")),
-    ("mdy", re.compile(
-        rf"\b({_MONTH})\b\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)")),
+    (
+        "republican",
+        re.compile(
+            rf"(?:(\d{{1,2}}|1er|premier)\s+)?(?:({_REP_MONTH})\s+)?(?:de\s+)?(?<![a-z])"
+            r"(?:l['’]\s*)?an\s+([ivxl]+|\d{1,2})\b(?:\s+de\s+la\s+republique(?:\s+francaise)?)?"
+        ),
+    ),
+    (
+        "century",
+        re.compile(
+            rf"(?:({_QC})\s*)?(?:([ivxl]+)(?:e|eme|er)|(\d{{1,2}})(?:e|eme|er))\s+(?:siecle|s\.)"
+            rf"|(?:({_QC})\s*)?(\d{{1,2}})(?:st|nd|rd|th)[\s-]*(?:century|centuries|cent\.|c\b\.?)"
+            rf"|(?:({_QC})\s*)?(\d{{1,2}})\.\s*(?:jahrhundert\w*|jh\b\.?)"
+        ),
+    ),
+    (
+        "decade",
+        re.compile(
+            rf"(?:({_QD})\s*)?(?:(?:les\s+)?annees\s+(\d{{3}})0\b|(\d{{3}})0\s*(?:'?s\b|er\b(?:\s+jahre)?))"
+        ),
+    ),
+    (
+        "dmy",
+        re.compile(
+            rf"(?:the\s+)?\b(\d{{1,2}})(?:er|st|nd|rd|th|e)?\.?\s*(?:of\s+|de\s+)?\b({_MONTH})\b\.?,?"
+            r"\s*(?:of\s+|de\s+|in\s+)?(\d{4})(?!\d)"
+        ),
+    ),
+    (
+        "mdy",
+        re.compile(
+            rf"\b({_MONTH})\b\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)"
+        ),
+    ),
     ("my", re.compile(rf"\b({_MONTH})\b\.?,?\s*(?:of\s+|de\s+)?(\d{{4}})(?!\d)")),
     ("ym", re.compile(rf"(?<!\d)(\d{{4}}),?\s+({_MONTH})\b")),
-    ("years", re.compile(
-        r"(\[\s*)?(?<!\d)(\d{4})(?!\d)(?:\s*(-|/|to|bis|a|au|or|ou|oder|till|until)\s*"
-        r"(?:c\.\s*|\?\s*)?(\d{1,4})(?!\d))?")),
+    (
+        "years",
+        re.compile(
+            r"(\[\s*)?(?<!\d)(\d{4})(?!\d)(?:\s*(-|/|to|bis|a|au|or|ou|oder|till|until)\s*"
+            r"(?:c\.\s*|\?\s*)?(\d{1,4})(?!\d))?"
+        ),
+    ),
     ("roman", re.compile(r"\b(m\.?(?:[mdclxvi]\.?){2,})(?![a-z])")),
 ]
-_JOINERS = re.compile(r"^[\s,;:.()\[\]?~-]*(?:(?:and|or|to|et|ou|und|oder|bis|a|au|till|until)"
-                      r"[\s,;:.()\[\]?~-]*)?(?:c\.|ca\.|circa|vers|um)?[\s?]*$")
+_JOINERS = re.compile(
+    r"^[\s,;:.()\[\]?~-]*(?:(?:and|or|to|et|ou|und|oder|bis|a|au|till|until)"
+    r"[\s,;:.()\[\]?~-]*)?(?:c\.|ca\.|circa|vers|um)?[\s?]*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,8 +409,9 @@ def _century(number: int, qualifier: str | None) -> DateInfo:
         return IMPLAUSIBLE
     base = (number - 1) * 100
     lo, hi = _QUAL_CENTURY[qualifier] if qualifier else (0, 99)
-    return from_years(max(base + lo, MIN_YEAR), base + hi, approximate=qualifier is not None,
-                      precision="century")
+    return from_years(
+        max(base + lo, MIN_YEAR), base + hi, approximate=qualifier is not None, precision="century"
+    )
 
 
 def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
@@ -311,8 +434,9 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
             return from_dates(d, d, "day")
         if month:
             month_start = republican_to_gregorian(an, month, 1)
-            month_end = (republican_year_bounds(an)[1] if month == 13
-                         else month_start + dt.timedelta(29))
+            month_end = (
+                republican_year_bounds(an)[1] if month == 13 else month_start + dt.timedelta(29)
+            )
             return from_dates(month_start, month_end, "month")
         return from_dates(*republican_year_bounds(an), "year")
     if kind == "century":
@@ -325,8 +449,7 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
     if kind == "decade":
         start = int(g[1] or g[2]) * 10
         lo, hi = _QUAL_DECADE[g[0]] if g[0] else (0, 9)
-        return from_years(start + lo, start + hi, approximate=g[0] is not None,
-                          precision="decade")
+        return from_years(start + lo, start + hi, approximate=g[0] is not None, precision="decade")
     if kind == "dmy":
         return from_ymd(int(g[2]), _MONTH_NAMES[g[1]], int(g[0]))
     if kind == "mdy":
@@ -357,7 +480,7 @@ def _find_atoms(s: str) -> list[_Atom]:
                 continue
             for i in range(a, b):
                 taken[i] = True
-            bracketed = kind == "years" and (m.group(1) is not None or s[b:b + 2].startswith("]"))
+            bracketed = kind == "years" and (m.group(1) is not None or s[b : b + 2].startswith("]"))
             atoms.append(_Atom(kind, a, b, info, bracketed))
     return sorted(atoms, key=lambda at: at.start)
 
@@ -381,7 +504,7 @@ def _parse_free(text: str) -> DateInfo:
     # keep the first stretch of text that holds a date; later event clauses are other dates
     segments, last = [], 0
     for m in _EVENT.finditer(s):
-        segments.append(s[last:m.start()])
+        segments.append(s[last : m.start()])
         last = m.start()
     segments.append(s[last:])
     atoms: list[_Atom] = []
@@ -427,6 +550,12 @@ def _parse_text(text: str) -> DateInfo:
     m = _DMY_NUMERIC.match(text)
     if m:
         return from_ymd(int(m[3]), int(m[2]), int(m[1]))
+    m = _DMY_NUMERIC_RANGE.match(text)
+    if m:
+        a, b = _parse_text(m[1]), _parse_text(m[2])
+        if a.start is None or b.end is None:
+            return a if a.start is None else b
+        return from_dates(a.start, b.end, "range")
     m = _MY_NUMERIC.match(text)
     if m:
         return from_ymd(int(m[2]), int(m[1]))
@@ -448,7 +577,11 @@ def parse_date(text: str | None, *, plausible: tuple[int, int] | None = None) ->
     except (ValueError, OverflowError, KeyError) as exc:  # a defect here must not stop ingest
         logger.warning("date %r not understood: %s", text, exc)
         return DateInfo(flags=("unparsed",))
-    if plausible and info.start and info.end and not (
-            plausible[0] <= info.start.year and info.end.year <= plausible[1]):
+    if (
+        plausible
+        and info.start
+        and info.end
+        and not (plausible[0] <= info.start.year and info.end.year <= plausible[1])
+    ):
         return IMPLAUSIBLE
     return info
