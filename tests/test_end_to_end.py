@@ -73,10 +73,11 @@ def test_repro_builds_a_warehouse_with_all_kinds(repo: Path) -> None:
         assert len(centuries) >= 3
         # a known title and year of each kind, from the sources themselves
         known = [
-            ("book", "%Lynn%", None),
-            ("cable", "%Nicaragua%", 1894),
+            ("book", "The True History of Joshua Davidson", 1872),
+            ("book", "Die Mercurii, 2[o] Octobr. 1650.%", 1650),
+            ("cable", "No. 1. Mr. Seat to Mr. Gresham.", 1894),
             ("press", "Luxemburger Zeitung%", 1858),
-            ("museum", "%", None),
+            ("museum", "St Michael and Belfry, Ghent", 1844),
         ]
         for kind, title, year in known:
             rows = wh.sql("select title, year from documents where kind = ? and title like ?",
@@ -84,6 +85,10 @@ def test_repro_builds_a_warehouse_with_all_kinds(repo: Path) -> None:
             assert len(rows) > 0, (kind, title)
             if year is not None:
                 assert year in set(rows["year"]), (kind, title, set(rows["year"]))
+        cable = wh.sql("select sender, recipient, place from documents where doc_id = ?",
+                       ["frus:frus1894Nicaragua/d1"]).iloc[0]
+        assert (cable["sender"], cable["recipient"]) == ("Seat", "Gresham")
+        assert cable["place"] == "Bluefields, Nicaragua"
 
 
 def test_kwic_shows_real_context(repo: Path) -> None:
