@@ -57,6 +57,10 @@ def write_watch_terms(db: Path, terms: list[str], by: str, csv: Path, png: Path)
         df = wh.frequency(terms, by=by)
     with atomic_path(csv) as tmp:
         df.to_csv(tmp, index=False, float_format="%.4f")
+    # `dvc plots` draws one line per y column: one column per term, periods as rows.
+    wide = df.pivot_table(index="period", columns="term", values="per_million", aggfunc="sum")
+    with atomic_path(csv.with_name(f"{csv.stem}_wide.csv")) as tmp:
+        wide.reindex(columns=terms).reset_index().to_csv(tmp, index=False, float_format="%.4f")
     ax = plot_timeline(df)
     ax.set_title(f"Watch terms per million tokens, by {by} (95% bootstrap CI)")
     with atomic_path(png) as tmp:
