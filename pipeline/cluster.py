@@ -5,6 +5,7 @@ params.yaml `dask:`
   n_workers: null          # LocalCluster processes; null = one per core
   memory_limit: "auto"     # per worker
   scheduler: distributed   # "synchronous" runs in-process (debugging, tests)
+  worker_timeout: 60       # seconds to wait for the first worker of an external scheduler
 Environment overrides: LONGUE_DASK_ADDRESS, LONGUE_DASK_SCHEDULER.
 """
 
@@ -33,6 +34,7 @@ def settings(section: dict[str, Any]) -> dict[str, Any]:
         "memory_limit": "auto",
         "scheduler": "distributed",
         "dashboard": True,
+        "worker_timeout": 60,  # seconds to wait for an external scheduler's first worker
     }
     out.update({k: v for k, v in section.items() if v is not None})
     if os.environ.get("LONGUE_DASK_ADDRESS"):
@@ -54,23 +56,61 @@ class Runner:
         self.client = client
         self.info = info
 
-    def map(self, func: Callable[[T], R], items: Sequence[T], desc: str) -> list[R]:
-        """Results in the order of `items`, whatever order the workers finish in."""
+    def map(
+        self,
+        func: Callable[[T], R],
+        items: Sequence[T],
+        desc: str,
+        sizes: Sequence[float] | None = None,
+    ) -> list[R]:
+        """Results in the order of `items`, whatever order the workers finish in.
+
+        With `sizes`, the largest items are started first (longest-processing-time order), so
+        the last tasks to finish are small ones and no worker sits idle at the end of the run.
+        """
         if not items:
             return []
         if self.client is None:
             return [func(item) for item in tqdm(items, desc=desc, unit="task", disable=_quiet())]
         from distributed import as_completed
 
-        futures = self.client.map(func, items, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
+        order = range(len(items))
+        if sizes is not None:
+            order = sorted(order, key=lambda i: (-sizes[i], i))
+        # the scheduler queues tasks and hands the highest priority to the next free worker
+        futures = {
+            self.client.submit(func, items[i], pure=False, priority=len(items) - rank): i
+            for rank, i in enumerate(order)
+        }
         results: list[Any] = [None] * len(items)
         with tqdm(total=len(items), desc=desc, unit="task", disable=_quiet()) as bar:
             for fut in as_completed(futures):
-                results[index[fut.key]] = fut.result()
+                results[futures[fut]] = fut.result()
                 fut.release()
                 bar.update(1)
         return results
+
+    def run_on_workers(self, func: Callable[..., R], *args: Any) -> dict[str, R]:
+        """Call func(*args) once in every worker process (in-process without a cluster).
+
+        Stages use it to load models before the timed work, and to check that the workers can
+        import the project at all (an external cluster may run another environment).
+        """
+        if self.client is None:
+            return {"in-process": func(*args)}
+        try:
+            return dict(self.client.run(func, *args))
+        except (ImportError, AttributeError) as exc:
+            raise WorkerEnvironmentError(
+                f"the Dask workers at {self.info.get('address')} cannot run "
+                f"{func.__module__}.{func.__qualname__}: {type(exc).__name__}: {exc}. Start them "
+                "in this project's environment (pip install -e . in their venv, or run "
+                "`dask worker` from the repository root)"
+            ) from exc
+
+
+class WorkerEnvironmentError(RuntimeError):
+    """The workers of an external cluster cannot import or run the project's code."""
 
 
 def _quiet() -> bool:
@@ -83,7 +123,7 @@ def cluster(section: dict[str, Any]) -> Iterator[Runner]:
     cfg = settings(section)
     if cfg["scheduler"] != "distributed":
         with dask.config.set(scheduler=cfg["scheduler"]):
-            yield Runner(None, {"scheduler": cfg["scheduler"], "workers": 1})
+            yield Runner(None, {"scheduler": cfg["scheduler"], "workers": 1, "address": None})
         return
 
     from distributed import Client, LocalCluster
@@ -93,9 +133,23 @@ def cluster(section: dict[str, Any]) -> Iterator[Runner]:
         logging.getLogger(name).setLevel(logging.WARNING)
 
     if cfg["address"]:
-        client = Client(cfg["address"], timeout="20s")
+        try:
+            client = Client(cfg["address"], timeout="20s")
+        except OSError as exc:
+            raise ConnectionError(
+                f"no Dask scheduler answers at {cfg['address']} ({exc}); start one "
+                "(`dask scheduler`) or set dask.address: null in params.yaml for a LocalCluster"
+            ) from exc
         local = None
         kind = "external"
+        try:
+            client.wait_for_workers(1, timeout=float(cfg.get("worker_timeout", 60)))
+        except TimeoutError as exc:
+            client.close()
+            raise ConnectionError(
+                f"the Dask scheduler at {cfg['address']} has no workers; start some with "
+                f"`dask worker {cfg['address']}` from this project's environment"
+            ) from exc
     else:
         n = int(cfg["n_workers"] or os.cpu_count() or 1)
         # One process per core, one thread each: spaCy and Tesseract are CPU-bound and not
@@ -115,7 +169,13 @@ def cluster(section: dict[str, Any]) -> Iterator[Runner]:
         link = client.dashboard_link if cfg["dashboard"] else None
         print(f"Dask {kind} cluster: {n_workers} worker(s); dashboard: {link or 'off'}", flush=True)
         yield Runner(
-            client, {"scheduler": kind, "workers": n_workers, "address": client.scheduler.address}
+            client,
+            {
+                "scheduler": kind,
+                "workers": n_workers,
+                "address": client.scheduler.address,
+                "dashboard": link,
+            },
         )
     finally:
         client.close()

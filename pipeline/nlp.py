@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import resource
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingest.language import normalise_code
 from ingest.record import ENTITY_SCHEMA
 from models import nlp as nlp_models
 from pipeline import cluster as clusters
@@ -41,10 +45,12 @@ class Task:
     out: str  # directory receiving tokens/, entities/, doc_stats/ part files
     config: nlp_models.NlpConfig
     default_language: str
+    n_chars: int = 0  # characters of text in the slice: larger tasks are started first
 
 
 def annotate_row_group(task: Task) -> dict[str, Any]:
-    """Annotate one row group and write its part files (runs on a worker)."""
+    """Annotate one row group slice and write its part files (runs on a worker)."""
+    started = time.perf_counter()
     table = (
         pq.ParquetFile(task.documents)
         .read_row_group(task.row_group, columns=["doc_id", "text", "language", "metadata"])
@@ -67,35 +73,76 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         write_parquet(t, Path(task.out) / sub / name)
     return {
         "n_documents": len(ids),
+        "n_chars": task.n_chars,
         "n_tokens": len(tokens),
         "n_entities_ner": len(entities) - len(markup),
         "n_entities_markup": len(markup),
         "pipelines": described,
+        "busy_s": time.perf_counter() - started,
+        **describe_process(),
     }
 
 
+def describe_process() -> dict[str, Any]:
+    """Which worker process ran this, and its peak resident memory so far (MB)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker().address
+    except (ImportError, ValueError):  # synchronous or threaded scheduler: this process
+        worker = "in-process"
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS); the peak of the whole process life
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return {"worker": worker, "pid": os.getpid(), "peak_rss_mb": round(peak / scale, 1)}
+
+
+def warm_worker(config: nlp_models.NlpConfig, languages: tuple[str, ...]) -> dict[str, Any]:
+    """Load the pipelines of `languages` into this worker's cache before any task runs."""
+    started = time.perf_counter()
+    described = [nlp_models.load_pipeline(lang, config)[1] for lang in languages]
+    return {
+        "load_s": round(time.perf_counter() - started, 2),
+        "pipelines": described,
+        "code": nlp_models.__file__,
+        **describe_process(),
+    }
+
+
+def document_languages(documents: Path, default_language: str) -> tuple[str, ...]:
+    """The languages the pipelines will be loaded for (as annotate() resolves them)."""
+    column = pq.read_table(documents, columns=["language"]).column("language")
+    found = {normalise_code(x) or default_language for x in column.unique().to_pylist()}
+    return tuple(sorted(found))
+
+
 def plan_tasks(
-    documents: Path, n_workers: int, min_chars: int = 50_000
-) -> list[tuple[int, int, int]]:
-    """(row group, start, stop) slices: row groups bound memory; slicing them keeps every
-    worker busy when a collection has fewer row groups than workers."""
+    documents: Path, n_workers: int, min_chars: int = 20_000, per_worker: int = 8
+) -> list[tuple[int, int, int, int]]:
+    """(row group, start, stop, n_chars) slices of the documents.
+
+    Row groups bound memory (ingest writes them at ~ingest.chars_per_row_group characters);
+    slicing them into about `per_worker` tasks per worker keeps every worker busy to the end,
+    together with the largest-first order in which the Runner submits them. A document is
+    never split across tasks, so one very long document is one task.
+    """
     f = pq.ParquetFile(documents)
     sizes = [
         f.read_row_group(g, columns=["n_chars"]).column(0).to_pylist()
         for g in range(f.num_row_groups)
     ]
     total = sum(sum(s) for s in sizes)
-    target = max(min_chars, total // max(1, 3 * n_workers))
+    target = max(min_chars, total // max(1, per_worker * n_workers))
     tasks = []
     for group, chars in enumerate(sizes):
         start, acc = 0, 0
         for i, n in enumerate(chars):
             if acc and acc + n > target:
-                tasks.append((group, start, i))
+                tasks.append((group, start, i, acc))
                 start, acc = i, 0
             acc += n
         if start < len(chars):
-            tasks.append((group, start, len(chars)))
+            tasks.append((group, start, len(chars), acc))
     return tasks
 
 
@@ -110,38 +157,118 @@ def run(
 ) -> dict[str, Any]:
     """Annotate one collection's documents into `out`; return the metrics."""
     started = time.perf_counter()
+    languages = document_languages(documents, default_language)
     with atomic_dir(out) as tmp, clusters.cluster(dask_section or {}) as runner:
         for sub in TABLES:
             (tmp / sub).mkdir()
+        # every worker loads its models once, before the timed annotation (and a worker that
+        # cannot import the project fails here with a message, not in the middle of the run)
+        warm = runner.run_on_workers(warm_worker, config, languages)
+        warmed = time.perf_counter()
         tasks = [
-            Task(str(documents), group, lo, hi, str(tmp), config, default_language)
-            for group, lo, hi in plan_tasks(documents, runner.info["workers"])
+            Task(str(documents), group, lo, hi, str(tmp), config, default_language, n)
+            for group, lo, hi, n in plan_tasks(documents, runner.info["workers"])
         ]
-        results = runner.map(annotate_row_group, tasks, desc=f"nlp {collection}")
+        results = runner.map(
+            annotate_row_group, tasks, desc=f"nlp {collection}", sizes=[t.n_chars for t in tasks]
+        )
+        annotated = time.perf_counter()
         if not results:  # an empty collection still gets readable (empty) tables
             tokens, entities, stats, _ = nlp_models.annotate([], config, default_language)
             for sub, t in zip(TABLES, (tokens, entities, stats), strict=True):
                 write_parquet(t, tmp / sub / "part-00000.parquet")
         info = runner.info
     elapsed = time.perf_counter() - started
+    return summarise(
+        collection,
+        config,
+        info,
+        warm,
+        results,
+        elapsed=elapsed,
+        warmup=warmed - started,
+        annotate=annotated - warmed,
+    )
+
+
+def summarise(
+    collection: str,
+    config: nlp_models.NlpConfig,
+    info: dict[str, Any],
+    warm: dict[str, dict[str, Any]],
+    results: list[dict[str, Any]],
+    *,
+    elapsed: float,
+    warmup: float,
+    annotate: float,
+) -> dict[str, Any]:
+    """The stage metrics: what ran (pipelines, components, fallbacks, normalisation, cluster),
+    how much, how fast, and each worker's peak memory."""
     n_tokens = sum(r["n_tokens"] for r in results)
     pipelines: dict[str, dict[str, Any]] = {}
+    for w in warm.values():
+        for d in w["pipelines"]:
+            pipelines[d["language"]] = d
     for r in results:
         for d in r["pipelines"]:
             pipelines[d["language"]] = d
+    workers: dict[str, dict[str, Any]] = {}
+    for name, w in warm.items():
+        workers[w["worker"] if name == "in-process" else name] = {
+            "pid": w["pid"],
+            "load_s": w["load_s"],
+            "n_tasks": 0,
+            "n_tokens": 0,
+            "busy_s": 0.0,
+            "peak_rss_mb": w["peak_rss_mb"],
+        }
+    for r in results:
+        w = workers.setdefault(
+            r["worker"],
+            {
+                "pid": r["pid"],
+                "load_s": None,
+                "n_tasks": 0,
+                "n_tokens": 0,
+                "busy_s": 0.0,
+                "peak_rss_mb": 0.0,
+            },
+        )
+        w["n_tasks"] += 1
+        w["n_tokens"] += r["n_tokens"]
+        w["busy_s"] += r["busy_s"]
+        w["peak_rss_mb"] = max(w["peak_rss_mb"], r["peak_rss_mb"])
+    for w in workers.values():
+        w["busy_s"] = round(w["busy_s"], 2)
     return {
         "collection": collection,
         "n_documents": sum(r["n_documents"] for r in results),
+        "n_chars": sum(r["n_chars"] for r in results),
         "n_tokens": n_tokens,
         "n_entities_ner": sum(r["n_entities_ner"] for r in results),
         "n_entities_markup": sum(r["n_entities_markup"] for r in results),
         "n_tasks": len(results),
+        "max_task_chars": max((r["n_chars"] for r in results), default=0),
         "pipelines": dict(sorted(pipelines.items())),
-        "fallbacks": sorted(lang for lang, d in pipelines.items() if d.get("fallback")),
-        "cluster": info["scheduler"],
-        "workers": info["workers"],
+        "fallbacks": {
+            lang: d["reason"] for lang, d in sorted(pipelines.items()) if d.get("fallback")
+        },
+        "disable": list(config.disable),
+        "normalise": list(config.normalise),
+        "batch_size": config.batch_size,
+        "max_chars": config.max_chars,
+        "cluster": {
+            "kind": info["scheduler"],
+            "n_workers": info["workers"],
+            "address": info.get("address"),
+        },
+        "workers": dict(sorted(workers.items())),
+        "peak_rss_mb": max((w["peak_rss_mb"] for w in workers.values()), default=None),
         "elapsed_s": round(elapsed, 2),
+        "warmup_s": round(warmup, 2),
+        "annotate_s": round(annotate, 2),
         "tokens_per_s": round(n_tokens / elapsed, 1) if elapsed > 0 else None,
+        "tokens_per_s_annotate": round(n_tokens / annotate, 1) if annotate > 0 else None,
     }
 
 
@@ -198,8 +325,10 @@ def main(argv: list[str] | None = None) -> int:
     write_json(metrics, REPORTS / "nlp" / f"{args.collection}.json")
     print(
         f"nlp {args.collection}: {metrics['n_documents']} documents, {metrics['n_tokens']} tokens "
-        f"({metrics['tokens_per_s']} tok/s), languages {sorted(metrics['pipelines'])}, fallbacks "
-        f"{metrics['fallbacks'] or 'none'}"
+        f"in {metrics['n_tasks']} tasks ({metrics['tokens_per_s']} tok/s overall, "
+        f"{metrics['tokens_per_s_annotate']} tok/s annotating), languages "
+        f"{sorted(metrics['pipelines'])}, fallbacks {metrics['fallbacks'] or 'none'}, "
+        f"peak RSS per worker {metrics['peak_rss_mb']} MB"
     )
     return 0
 
