@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from models import topics as topic_models
 from models.periods import assign_period, make_periods
-from pipeline.corpus import doc_years, nlp_dirs, read_many
+from pipeline.corpus import doc_years, nlp_dirs, read_many, staged_files
 from pipeline.errors import configure_logging, exit_with
 from pipeline.io import atomic_dir, write_json, write_parquet
 from pipeline.params import MODELS, REPORTS, ConfigError, Params, load_params
@@ -35,34 +35,63 @@ def config_from_params(section: dict[str, Any]) -> tuple[topic_models.TopicConfi
             f"allowed: {sorted(names | {'period'})}"
         )
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items() if k in names}
-    return topic_models.TopicConfig(**kwargs), section.get("period", "century")
+    try:
+        config = topic_models.TopicConfig(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"params.yaml topics: {exc}") from exc
+    return config, section.get("period", "century")
+
+
+def doc_languages(params: Params) -> dict[str, str]:
+    """doc_id -> language of the staged documents that have one (for per-language stopwords)."""
+    docs = read_many(staged_files(params, "documents"), columns=["doc_id", "language"])
+    return {
+        d: lang
+        for d, lang in zip(
+            docs.column("doc_id").to_pylist(), docs.column("language").to_pylist(), strict=True
+        )
+        if lang
+    }
 
 
 def run(params: Params, out: Path) -> dict[str, Any]:
     started = time.perf_counter()
     config, period_spec = config_from_params(params.section("topics"))
     tokens = read_many(nlp_dirs(params, "tokens"), columns=TOKEN_COLUMNS)
-    doc_ids, texts = topic_models.prepare_documents(tokens, config)
+    languages = doc_languages(params) if config.extra_stopwords else None
+    doc_ids, texts = topic_models.prepare_documents(tokens, config, languages)
     del tokens
-    result = topic_models.train(doc_ids, texts, config)
     years = doc_years(params)
     periods = make_periods(period_spec, years.values())
     doc_periods = {
         d: p for d in doc_ids if d in years and (p := assign_period(years[d], periods)) is not None
     }
+    if config.model == "ldaseq":
+        result = topic_models.train_ldaseq(doc_ids, texts, doc_periods, periods, config)
+    else:
+        result = topic_models.train(doc_ids, texts, config)
+    del texts
     prevalence = topic_models.prevalence_over_time(
-        result.doc_topics, doc_periods, periods, config.bootstrap, config.ci, config.seed
-    )
-    by_period = topic_models.period_terms(
-        result.model,
-        result.dictionary,
-        texts,
+        result.doc_topics,
         doc_periods,
-        doc_ids,
         periods,
-        top_terms=config.top_terms,
-        seed=config.seed,
+        config.bootstrap,
+        config.ci,
+        config.seed,
+        num_topics=config.num_topics,
     )
+    by_period = result.period_terms
+    if by_period is None:
+        by_period = topic_models.period_terms(
+            result.model,
+            result.dictionary,
+            result.segment_texts,
+            doc_periods,
+            result.segment_docs,
+            periods,
+            top_terms=config.top_terms,
+            seed=config.seed,
+        )
     with atomic_dir(out) as tmp:
         topic_models.save(result, tmp)
         write_parquet(result.doc_topics, tmp / "doc_topics.parquet")
@@ -77,6 +106,8 @@ def run(params: Params, out: Path) -> dict[str, Any]:
         "coherence": result.coherence,
         **result.counts,
         "num_topics": config.num_topics,
+        "model": config.model,
+        "segment_tokens": config.segment_tokens,
         "n_periods": len(periods),
         "n_docs_dated": len(doc_periods),
         "top_terms": top,

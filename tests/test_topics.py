@@ -134,9 +134,10 @@ def test_train_tables_and_coherence(result: topics.TopicResult, prepared) -> Non
     assert sorted(tt.topic.unique()) == list(range(5))
     assert (tt.groupby("topic").size() == 15).all()
     assert (tt.groupby("topic")["rank"].apply(list) == [list(range(1, 16))] * 5).all()
-    assert set(result.coherence) == {"c_v", "u_mass"}
+    assert set(result.coherence) == {"c_v", "u_mass", "c_npmi"}
     assert all(math.isfinite(v) for v in result.coherence.values())
     assert 0 < result.coherence["c_v"] < 1 and result.coherence["u_mass"] < 0
+    assert -1 < result.coherence["c_npmi"] < 1
     dt = result.doc_topics.to_pandas()
     assert dt.weight.min() >= 0.01
     sums = dt.groupby("doc_id").weight.sum()
@@ -161,8 +162,12 @@ def test_train_refuses_too_little_input(prepared) -> None:
     doc_ids, texts = prepared
     with pytest.raises(ValueError, match="no_below"):
         topics.train(doc_ids[:3], texts[:3], TopicConfig(no_below=50))
-    with pytest.raises(ValueError, match="ldaseq"):
+    with pytest.raises(ValueError, match="train_ldaseq"):
         topics.train(doc_ids, texts, TopicConfig(model="ldaseq"))
+    with pytest.raises(ValueError, match="one of lda, ldaseq"):
+        TopicConfig(model="dtm")
+    with pytest.raises(ValueError, match="list of words"):
+        TopicConfig(extra_stopwords="rachel")
 
 
 def test_prevalence_ci_contains_point(result: topics.TopicResult) -> None:
@@ -266,3 +271,99 @@ def test_make_periods_and_assign() -> None:
         make_periods([[1850, 1870], [1860, 1880]], years)
     with pytest.raises(ValueError, match="before start"):
         make_periods([[1880, 1870]], years)
+
+
+def test_segments_split_long_documents_and_aggregate_back(prepared) -> None:
+    doc_ids, texts = prepared
+    # one whole novel per document: Kavanagh's Rachel Gray (1856) and Lynn's Joshua Davidson
+    novels: dict[str, list[str]] = {}
+    for d, t in zip(doc_ids, texts, strict=True):
+        novels.setdefault(d.rsplit(":", 1)[0], []).extend(t)
+    ids, whole = list(novels), list(novels.values())
+    assert all(len(t) > 14_000 for t in whole)
+    parents, segments = topics.segment_documents(ids, whole, 1000)
+    assert [sum(len(s) for p, s in zip(parents, segments, strict=True) if p == d) for d in ids] == [
+        len(t) for t in whole
+    ]
+    assert all(1000 <= len(s) < 1500 for s in segments)  # the short tail joins its neighbour
+    assert segments[0] == whole[0][:1000]
+    assert [w for s in segments for w in s] == [w for t in whole for w in t]
+    words = [f"w{i}" for i in range(2300)]
+    assert [len(s) for s in topics.segment_documents(["a"], [words], 1000)[1]] == [1000, 1300]
+    assert [len(s) for s in topics.segment_documents(["a"], [words], 700)[1]] == [700, 700, 900]
+    assert topics.segment_documents(["a"], [words], 0)[1] == [words]
+    # document frequencies count whole documents (2 here), not segments
+    config = TopicConfig(
+        num_topics=4, passes=2, iterations=50, pos=(), no_below=1, no_above=1.0, bootstrap=0
+    )
+    result = topics.train(ids, whole, config)
+    assert result.counts["n_docs"] == 2 and result.counts["n_segments"] == len(segments)
+    dt = result.doc_topics.to_pandas()
+    assert set(dt.doc_id) == set(ids)
+    assert dt.groupby("doc_id").weight.sum().between(0.95, 1.0 + 1e-6).all()
+    # the aggregate is the token-weighted mean of the segments' own topic mixtures
+    seg_bows = [result.dictionary.doc2bow(t) for t in result.segment_texts]
+    per_segment = topics.infer_doc_topics(
+        result.model, [f"{p}#{i}" for i, p in enumerate(result.segment_docs)], seg_bows
+    ).to_pandas()
+    assert per_segment.doc_id.nunique() == len(segments)
+    unsegmented = topics.train(ids, whole, TopicConfig(**{**config.__dict__, "segment_tokens": 0}))
+    assert unsegmented.dictionary.token2id == result.dictionary.token2id
+    assert unsegmented.counts["n_segments"] == 2
+    # with the novels as single bags, LDA on 2 documents cannot find 4 topics: each novel is
+    # one topic; segments give each novel a mixture
+    assert unsegmented.doc_topics.num_rows <= 4
+    assert result.doc_topics.num_rows > 2
+
+
+def test_extra_stopwords_per_language(corpus: pa.Table) -> None:
+    # pretend Lynn's novel is French to see a per-language list act on one language only
+    langs = {d: ("en" if "Kavanagh" in d else "fr") for d in set(corpus["doc_id"].to_pylist())}
+
+    def vocab(cfg: TopicConfig, languages=langs) -> dict[str, set[str]]:
+        ids, texts = topics.prepare_documents(corpus, cfg, languages)
+        out: dict[str, set[str]] = {"en": set(), "fr": set()}
+        for d, t in zip(ids, texts, strict=True):
+            out[langs[d]].update(t)
+        return out
+
+    base = vocab(TopicConfig(pos=()))
+    assert "heart" in base["en"] and "heart" in base["fr"] and "joshua" in base["fr"]
+    per_lang = vocab(TopicConfig(pos=(), extra_stopwords={"en": ["Heart"], "*": ["joshua"]}))
+    assert "heart" not in per_lang["en"] and "heart" in per_lang["fr"]
+    assert "joshua" not in per_lang["fr"] | per_lang["en"]
+    # a plain list applies to every language
+    listed = vocab(TopicConfig(pos=(), extra_stopwords=["heart"]))
+    assert "heart" not in listed["en"] | listed["fr"]
+    # without document languages only the "*" list can apply
+    no_langs = vocab(TopicConfig(pos=(), extra_stopwords={"en": ["heart"]}), None)
+    assert "heart" in no_langs["en"]
+
+
+def test_ldaseq_guard_and_small_run(prepared) -> None:
+    doc_ids, texts = prepared
+    periods = make_periods("decade", [year_of(d) for d in doc_ids])
+    doc_periods = {d: assign_period(year_of(d), periods) for d in doc_ids}
+    cfg = TopicConfig(model="ldaseq", num_topics=3, pos=(), ldaseq_max_docs=50)
+    with pytest.raises(ValueError, match="ldaseq_max_docs=50"):
+        topics.train_ldaseq(doc_ids, texts, doc_periods, periods, cfg)
+    # 12 documents, 6 per period: a real (tiny) dynamic topic model
+    pick = [d for d in doc_ids if "Kavanagh" in d][:6] + [d for d in doc_ids if "Lynn" in d][:6]
+    sub = [texts[doc_ids.index(d)] for d in pick]
+    cfg = TopicConfig(
+        model="ldaseq",
+        num_topics=3,
+        pos=(),
+        no_below=2,
+        passes=1,
+        top_terms=5,
+        ldaseq_em_max_iter=1,
+        coherence=("u_mass",),
+    )
+    res = topics.train_ldaseq(pick, sub, doc_periods, periods, cfg)
+    assert res.doc_topics.schema == DOC_TOPIC_SCHEMA
+    assert set(res.doc_topics["doc_id"].to_pylist()) == set(pick)
+    pt = res.period_terms.to_pandas()
+    assert set(pt.period) == {"1850-1859", "1870-1879"}
+    assert (pt.groupby(["period", "topic"]).size() == 5).all()
+    assert math.isfinite(res.coherence["u_mass"])
