@@ -19,6 +19,22 @@ COMMANDS = {
     "embeddings": ("pipeline.embeddings", "train aligned word2vec models per period, with drift"),
     "evaluate-ocr": ("pipeline.evaluate_ocr", "score OCRed collections against ground truth"),
     "warehouse": ("pipeline.warehouse", "build the DuckDB warehouse and the watch-terms plot"),
+    "add-collection": (
+        "pipeline.collections:add_main",
+        "check a folder (format, sample parse) and register it in params.yaml",
+    ),
+    "validate": (
+        "pipeline.collections:validate_main",
+        "dry-run one collection's ingest: records and rejects by reason, nothing written",
+    ),
+    "status": (
+        "pipeline.collections:status_main",
+        "per collection: files, records, rejects, dates, languages, last run, DVC state",
+    ),
+    "remove-collection": (
+        "pipeline.collections:remove_main",
+        "remove (or --rename) a collection and its outputs",
+    ),
 }
 
 
@@ -35,9 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv[0] not in COMMANDS:
         parser.error(f"unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)}")
-    module = importlib.import_module(COMMANDS[argv[0]][0])
+    # "module" runs module.main; "module:function" runs that function
+    module_name, _, function = COMMANDS[argv[0]][0].partition(":")
+    entry = getattr(importlib.import_module(module_name), function or "main")
     try:
-        return int(module.main(argv[1:]) or 0)
+        return int(entry(argv[1:]) or 0)
     except ConfigError as exc:
         print(f"longue {argv[0]}: configuration error: {exc}", file=sys.stderr)
         return 2
