@@ -57,7 +57,16 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
 }
 
 # Tables schema.sql derives from the inputs (reported in the row counts too).
-DERIVED_TABLES: tuple[str, ...] = ("doc_index", "term_doc_counts", "doc_lengths")
+DERIVED_TABLES: tuple[str, ...] = (
+    "doc_index",
+    "doc_lengths",
+    "terms",
+    "term_positions",
+    "token_blocks",
+    "term_doc_counts",
+    "term_year_counts",
+    "year_totals",
+)
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -69,12 +78,16 @@ def quote_identifier(name: str) -> str:
     return f'"{name}"'
 
 
-def build(db_path: Path, sources: dict[str, list[Path]]) -> dict[str, int]:
+def build(
+    db_path: Path, sources: dict[str, list[Path]], memory_limit: str | None = None
+) -> dict[str, int]:
     """Build the warehouse at `db_path` from Parquet files; return row counts per table.
 
     Args:
         db_path: the DuckDB file to (re)place; written to a temporary file next to it first and
             moved into place with os.replace, so a reader never sees a half-built warehouse.
+        memory_limit: DuckDB's memory_limit for the build (e.g. "4GB"); beyond it the sorts
+            spill to disk next to the file. None = DuckDB's default (80% of RAM).
         sources: table name (a key of TABLE_SCHEMAS) -> Parquet files; missing keys and empty
             lists give empty tables with the schema's columns.
     """
@@ -88,6 +101,8 @@ def build(db_path: Path, sources: dict[str, list[Path]]) -> dict[str, int]:
     try:
         con = duckdb.connect(str(tmp_path))
         try:
+            if memory_limit is not None:
+                con.execute(f"SET memory_limit = '{parse_memory_limit(memory_limit)}'")
             for name, schema in TABLE_SCHEMAS.items():
                 paths = [Path(p) for p in sources.get(name, [])]
                 load_source(con, name, schema, paths)
@@ -105,6 +120,13 @@ def build(db_path: Path, sources: dict[str, list[Path]]) -> dict[str, int]:
         raise
     logger.info("warehouse %s built: %s", db_path, counts)
     return counts
+
+
+def parse_memory_limit(value: str) -> str:
+    """A DuckDB size such as '4GB' or '512MB', refusing anything else (it is set as a literal)."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip()):
+        raise ValueError(f"memory_limit={value!r}; write a size such as '4GB'")
+    return value.strip()
 
 
 def load_source(

@@ -38,6 +38,9 @@ FREQUENCY_COLUMNS = [
     "n_docs",
     "n_docs_with_term",
 ]
+MEASURES = ("pmi", "llr")
+# token_blocks holds the token stream in blocks of this many positions (schema.sql).
+BLOCK = 64
 # Keep one bootstrap weight matrix below this many cells (n_boot x documents in a period).
 MAX_DRAW_CELLS = 4_000_000
 
@@ -82,6 +85,53 @@ def as_list(values: str | Iterable[str] | None) -> list[str] | None:
     if values is None:
         return None
     return [values] if isinstance(values, str) else [str(v) for v in values]
+
+
+def check_choice(name: str, value: Any, allowed: Iterable[str]) -> None:
+    """Refuse a value outside an allow-list, naming the valid ones."""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r}; use one of {', '.join(allowed)}")
+
+
+def check_ci(ci: float) -> None:
+    if not 0.0 < ci < 1.0:
+        raise ValueError(f"ci must be in (0, 1), got {ci}")
+
+
+def wilson_interval(
+    successes: np.ndarray, trials: np.ndarray, ci: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Share and Wilson score interval of successes/trials (both arrays)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + ci / 2.0)
+    n = np.maximum(trials.astype(np.float64), 1e-12)
+    p = successes.astype(np.float64) / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return p, np.minimum(centre - half, p), np.maximum(centre + half, p)
+
+
+def dunning_llr(count: np.ndarray, slots: float, totals: np.ndarray, n: float) -> np.ndarray:
+    """Dunning's signed log-likelihood G2 of each collocate's 2x2 contingency table.
+
+    Rows: window slots (slots) vs the rest of the corpus; columns: the collocate vs any
+    other token. count = the collocate in windows, totals = the collocate anywhere, n = tokens.
+    """
+    o11 = count
+    o12 = slots - count
+    o21 = totals - count
+    o22 = n - slots - o21
+    observed = np.stack([o11, o12, o21, o22])
+    inside, outside = np.full_like(o11, slots), np.full_like(o11, n - slots)
+    rows = np.stack([inside, inside, outside, outside])
+    cols = np.stack([totals, n - totals, totals, n - totals])
+    expected = rows * cols / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+    g2 = 2.0 * terms.sum(axis=0)
+    return np.where(o11 >= expected[0], g2, -g2)
 
 
 def draw_period_seed(seed: int, period: int, split: str | None) -> np.random.Generator:
@@ -254,31 +304,85 @@ class Warehouse:
         ci_low, ci_high, n_docs, n_docs_with_term; one row per term and period with documents.
         """
         width = bin_width(by)
-        if field not in FIELDS:
-            raise ValueError(f"field={field!r}; use one of {', '.join(FIELDS)}")
-        if split is not None and split not in SPLITS:
-            raise ValueError(f"split={split!r}; use one of {', '.join(SPLITS)}")
-        if not 0.0 < ci < 1.0:
-            raise ValueError(f"ci must be in (0, 1), got {ci}")
+        check_choice("field", field, FIELDS)
+        if split is not None:
+            check_choice("split", split, SPLITS)
+        check_ci(ci)
         words = normalise_terms(terms)
         where, params = self.filter_documents(kinds, collections, None, min_ocr_confidence)
-        split_sql = SPLITS[split] if split else "NULL"
-        docs = self.sql(
-            f"SELECT d.doc_idx, CAST(floor(d.year / ?) * ? AS INTEGER) AS period, "
-            f"CAST({split_sql} AS VARCHAR) AS split, l.n_alpha "
+        docs = self.document_lengths(
+            "CAST(floor(d.year / ?) * ? AS INTEGER)",
+            [width, width],
+            SPLITS[split] if split else None,
+            where,
+            params,
+            dated=True,
+        )
+        out = self.bootstrap_groups(docs, words, field, split, n_boot, ci, seed)
+        return out.rename(columns={"group": "period"})
+
+    def compare_kinds(
+        self,
+        term: str,
+        field: str = "lemma",
+        period: tuple[int, int] | None = None,
+        min_ocr_confidence: float | None = None,
+        ci: float = 0.95,
+        n_boot: int = 1000,
+        seed: int = 0,
+    ) -> pd.DataFrame:
+        """One term's rate per million words in each kind of source, side by side, with CIs.
+
+        Undated documents count unless `period` (inclusive years) is given. Returns columns
+        term, kind, count, total, per_million, ci_low, ci_high, n_docs, n_docs_with_term.
+        """
+        check_choice("field", field, FIELDS)
+        check_ci(ci)
+        words = normalise_terms(term)[:1]
+        where, params = self.filter_documents(None, None, period, min_ocr_confidence)
+        docs = self.document_lengths("0", [], "d.kind", where, params, dated=False)
+        out = self.bootstrap_groups(docs, words, field, "kind", n_boot, ci, seed)
+        return out.drop(columns="group").sort_values("kind").reset_index(drop=True)
+
+    def document_lengths(
+        self,
+        group_sql: str,
+        group_params: list[Any],
+        split_sql: str | None,
+        where: str,
+        params: list[Any],
+        dated: bool,
+    ) -> pd.DataFrame:
+        """doc_idx, group, split, n_alpha of the documents with words (group_sql from code)."""
+        conditions = ["l.n_alpha > 0"] + (["d.year IS NOT NULL"] if dated else [])
+        glue = " AND " if where else " WHERE "
+        return self.sql(
+            f'SELECT d.doc_idx, {group_sql} AS "group", '
+            f"CAST({split_sql or 'NULL'} AS VARCHAR) AS split, l.n_alpha "
             f"FROM documents AS d JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx{where}"
-            f"{' AND' if where else ' WHERE'} d.year IS NOT NULL AND l.n_alpha > 0",
-            [width, width, *params],
+            f"{glue}{' AND '.join(conditions)}",
+            [*group_params, *params],
         )
-        placeholders = ", ".join("?" for _ in words)
-        hits = self.sql(
-            "SELECT term, doc_idx, n_occurrences FROM term_doc_counts "
-            f"WHERE field = ? AND term IN ({placeholders})",
-            [field, *words],
-        )
-        columns = FREQUENCY_COLUMNS[:2] + ([split] if split else []) + FREQUENCY_COLUMNS[2:]
+
+    def bootstrap_groups(
+        self,
+        docs: pd.DataFrame,
+        words: list[str],
+        field: str,
+        split: str | None,
+        n_boot: int,
+        ci: float,
+        seed: int,
+    ) -> pd.DataFrame:
+        """Counts and bootstrap CIs of `words` in each (group, split) of `docs`."""
+        columns = ["term", "group"] + ([split] if split else []) + FREQUENCY_COLUMNS[2:]
         if docs.empty:
             return pd.DataFrame(columns=columns)
+        hits = self.sql(
+            "SELECT term, doc_idx, n_occurrences FROM term_doc_counts "
+            "WHERE field = ? AND list_contains(?, term)",
+            [field, words],
+        )
         matrix = np.zeros((len(docs), len(words)))
         row_of = pd.Series(np.arange(len(docs)), index=docs["doc_idx"].to_numpy())
         hits = hits[hits["doc_idx"].isin(row_of.index)]
@@ -292,20 +396,19 @@ class Warehouse:
             hits["n_occurrences"].to_numpy(dtype=np.float64),
         )
         lengths = docs["n_alpha"].to_numpy(dtype=np.float64)
-        docs["split"] = docs["split"].fillna("")
+        docs = docs.assign(split=docs["split"].fillna(""))
         rows: list[dict[str, Any]] = []
-        for (period, split_value), group in docs.groupby(["period", "split"], sort=True):
-            idx = group.index.to_numpy()
+        for (group, split_value), part in docs.groupby(["group", "split"], sort=True):
+            idx = part.index.to_numpy()
             counts, lens = matrix[idx], lengths[idx]
-            rng = draw_period_seed(seed, int(period), split_value if split else None)
+            rng = draw_period_seed(seed, int(group), split_value if split else None)
             point, low, high = bootstrap_rates(counts, lens, n_boot, ci, rng)
             total = int(lens.sum())
             for j, word in enumerate(words):
-                count = int(counts[:, j].sum())
                 row = {
                     "term": word,
-                    "period": int(period),
-                    "count": count,
+                    "group": int(group),
+                    "count": int(counts[:, j].sum()),
                     "total": total,
                     "per_million": float(point[j]),
                     "ci_low": float(low[j]),
@@ -317,8 +420,76 @@ class Warehouse:
                     row[split] = split_value
                 rows.append(row)
         out = pd.DataFrame(rows, columns=columns)
-        order = ["term"] + ([split] if split else []) + ["period"]
+        order = ["term"] + ([split] if split else []) + ["group"]
         return out.sort_values(order, kind="stable").reset_index(drop=True)
+
+    def term_id(self, term: str, field: str = "lemma") -> int | None:
+        """The dictionary id of a lowercased term, None when the warehouse never saw it."""
+        check_choice("field", field, FIELDS)
+        row = self.con.execute(
+            "SELECT term_id FROM terms WHERE field = ? AND term = ?",
+            [field, normalise_terms(term)[0]],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def hits(
+        self,
+        term: str,
+        field: str = "lemma",
+        period: tuple[int, int] | None = None,
+        kinds: str | Iterable[str] | None = None,
+        collections: str | Iterable[str] | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Every position of a term (postings), in year order: gpos, doc_idx, document bounds."""
+        term_id = self.term_id(term, field)
+        where, params = self.filter_documents(kinds, collections, period)
+        where = where.replace(" WHERE ", " AND ", 1)
+        query = (
+            "SELECT p.gpos AS hit, p.doc_idx, d.doc_id, d.title, d.year, d.kind, "
+            "l.first_gpos, l.first_gpos + l.n_tokens - 1 AS last_gpos "
+            "FROM term_positions AS p JOIN documents AS d ON d.doc_idx = p.doc_idx "
+            "JOIN doc_lengths AS l ON l.doc_idx = p.doc_idx "
+            f"WHERE p.term_id = ?{where} ORDER BY d.year NULLS LAST, p.gpos"
+        )
+        bound: list[Any] = [term_id if term_id is not None else -1, *params]
+        if limit is not None:
+            query += " LIMIT ?"
+            bound.append(int(limit))
+        return self.sql(query, bound)
+
+    def read_windows(
+        self, hits: pd.DataFrame, window: int, column: str
+    ) -> tuple[np.ndarray, np.ndarray, Any]:
+        """Positions hit-window..hit+window clipped to each hit's document, and their values.
+
+        Returns (positions, valid mask, values) with positions and mask of shape
+        hits x (2 * window + 1); values[i, j] is `column` of token_blocks at that position.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        offsets = np.arange(-window, window + 1)
+        hit = hits["hit"].to_numpy(dtype=np.int64)
+        pos = hit[:, None] + offsets[None, :]
+        valid = (pos >= hits["first_gpos"].to_numpy(dtype=np.int64)[:, None]) & (
+            pos <= hits["last_gpos"].to_numpy(dtype=np.int64)[:, None]
+        )
+        wanted = np.unique(pos[valid] // BLOCK)
+        table = self.con.sql(
+            f"SELECT block, {column} AS v FROM token_blocks "
+            "WHERE block IN (SELECT unnest(?)) ORDER BY block",
+            params=[wanted.tolist()],
+        ).to_arrow_table()
+        blocks = table.column("block").to_numpy()
+        values = table.column("v").combine_chunks()
+        starts = values.offsets.to_numpy()[:-1]
+        flat = values.flatten()
+        safe = np.where(valid, pos, hit[:, None])
+        rows = np.searchsorted(blocks, safe // BLOCK)
+        index = starts[rows] + safe % BLOCK
+        taken = pc.take(flat, pa.array(index.ravel()))
+        return pos, valid, taken
 
     def kwic(
         self,
@@ -328,46 +499,226 @@ class Warehouse:
         field: str = "lemma",
         limit: int = 1000,
         kinds: str | Iterable[str] | None = None,
+        collections: str | Iterable[str] | None = None,
     ) -> pd.DataFrame:
-        """Keyword in context: `window` tokens each side of every hit, in year order."""
-        if field not in FIELDS:
-            raise ValueError(f"field={field!r}; use one of {', '.join(FIELDS)}")
+        """Keyword in context: `window` tokens each side of every hit, in year order.
+
+        Reads the term's postings, then only the 64-token blocks around the first `limit`
+        hits; context never crosses a document boundary.
+        """
         window = int(window)
         if window < 0:
             raise ValueError(f"window must be >= 0, got {window}")
-        word = normalise_terms(term)[0]
-        where, params = self.filter_documents(kinds, None, period)
-        where = where.replace(" WHERE ", " AND ", 1)
-        # hits come from term_doc_counts first: only documents holding the term are scanned
-        query = f"""
-            WITH hit_docs AS (
-                SELECT c.doc_idx FROM term_doc_counts AS c JOIN documents AS d
-                    ON d.doc_idx = c.doc_idx
-                WHERE c.field = ? AND c.term = ?{where}
-            ), hits AS (
-                SELECT t.doc_idx, t.gpos AS hit, d.year
-                FROM tokens AS t JOIN documents AS d ON d.doc_idx = t.doc_idx
-                WHERE t.doc_idx IN (SELECT doc_idx FROM hit_docs)
-                  AND lower({FIELDS[field]}) = ?
-                ORDER BY d.year NULLS LAST, t.gpos
-                LIMIT ?
-            ), context AS (
-                SELECT h.doc_idx, h.hit, h.year, c.gpos, c.text
-                FROM hits AS h
-                CROSS JOIN range(?, ?) AS r(off)
-                JOIN tokens AS c ON c.gpos = h.hit + r.off AND c.doc_idx = h.doc_idx
-            )
-            SELECT d.doc_id, d.title, d.year, d.kind,
-                   coalesce(string_agg(x.text, ' ' ORDER BY x.gpos)
-                            FILTER (WHERE x.gpos < x.hit), '') AS "left",
-                   max(x.text) FILTER (WHERE x.gpos = x.hit) AS "match",
-                   coalesce(string_agg(x.text, ' ' ORDER BY x.gpos)
-                            FILTER (WHERE x.gpos > x.hit), '') AS "right"
-            FROM context AS x JOIN documents AS d ON d.doc_idx = x.doc_idx
-            GROUP BY d.doc_id, d.title, d.year, d.kind, x.hit
-            ORDER BY d.year NULLS LAST, x.hit
+        hits = self.hits(term, field, period, kinds, collections, limit=int(limit))
+        columns = ["doc_id", "title", "year", "kind", "left", "match", "right", "gpos"]
+        if hits.empty:
+            return pd.DataFrame(columns=columns)
+        _, valid, taken = self.read_windows(hits, window, "texts")
+        words = np.array(taken.to_pylist(), dtype=object).reshape(valid.shape)
+        left = [" ".join(w[m]) for w, m in zip(words[:, :window], valid[:, :window], strict=True)]
+        right = [
+            " ".join(w[m])
+            for w, m in zip(words[:, window + 1 :], valid[:, window + 1 :], strict=True)
+        ]
+        out = hits[["doc_id", "title", "year", "kind"]].copy()
+        out["left"] = left
+        out["match"] = words[:, window]
+        out["right"] = right
+        out["gpos"] = hits["hit"].to_numpy()
+        return out.reset_index(drop=True)[columns]
+
+    def collocates(
+        self,
+        term: str,
+        period: tuple[int, int] | None = None,
+        window: int = 5,
+        measure: str = "pmi",
+        min_count: int = 3,
+        field: str = "lemma",
+        exclude_stopwords: bool = True,
+        kinds: str | Iterable[str] | None = None,
+        top: int | None = 50,
+    ) -> pd.DataFrame:
+        """Words found within `window` tokens of `term` more often than chance.
+
+        Counts every token at distance 1..window on either side of a hit, inside its document
+        (punctuation and, by default, stop words are not candidates; the node term itself is
+        dropped). With N tokens in scope, W window slots, c the co-occurrences and c_y the
+        collocate's frequency in scope: expected = W * c_y / N, pmi = log2(c / expected) and
+        llr = Dunning's G2 on the 2x2 table (window slots vs the rest x collocate vs others),
+        signed negative when c < expected. Sorted by `measure` ("pmi" or "llr").
+
+        Returns columns collocate, count, collocate_total, expected, pmi, llr.
         """
-        return self.sql(query, [field, word, *params, word, int(limit), -window, window + 1])
+        check_choice("field", field, FIELDS)
+        check_choice("measure", measure, MEASURES)
+        window = int(window)
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        columns = ["collocate", "count", "collocate_total", "expected", "pmi", "llr"]
+        node = self.term_id(term, field)
+        hits = self.hits(term, field, period, kinds)
+        if node is None or hits.empty:
+            return pd.DataFrame(columns=columns)
+        pos, valid, taken = self.read_windows(hits, window, f"{field}_ids")
+        valid[:, window] = False  # the hit itself
+        ids = taken.to_numpy(zero_copy_only=False).reshape(valid.shape)
+        ids = np.where(valid, np.nan_to_num(ids.astype(np.float64), nan=-1), -1).astype(np.int64)
+        ids = ids[ids >= 0]
+        slots = int(ids.size)
+        found, counts = np.unique(ids, return_counts=True)
+        keep = (counts >= int(min_count)) & (found != node)
+        found, counts = found[keep], counts[keep]
+        if not len(found):
+            return pd.DataFrame(columns=columns)
+        where, params = self.filter_documents(kinds, None, period)
+        info = self.sql(
+            "SELECT term_id, term, is_alpha, is_stop FROM terms "
+            "WHERE term_id IN (SELECT unnest(?))",
+            [found.tolist()],
+        ).set_index("term_id")
+        glue = " AND " if where else " WHERE "
+        margins = self.sql(
+            "SELECT c.term_id, CAST(sum(c.n_occurrences) AS BIGINT) AS n "
+            "FROM term_doc_counts AS c JOIN documents AS d ON d.doc_idx = c.doc_idx"
+            f"{where}{glue}c.term_id IN (SELECT unnest(?)) GROUP BY c.term_id",
+            [*params, found.tolist()],
+        ).set_index("term_id")["n"]
+        total_row = self.con.execute(
+            "SELECT sum(l.n_tokens) FROM documents AS d "
+            f"JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx{where}",
+            params,
+        ).fetchone()
+        n_total = float(total_row[0] or 0) if total_row else 0.0
+        out = pd.DataFrame({"term_id": found, "count": counts})
+        out["collocate"] = out["term_id"].map(info["term"])
+        out["collocate_total"] = out["term_id"].map(margins).fillna(0).astype(np.int64)
+        mask = out["term_id"].map(info["is_alpha"]).fillna(False).astype(bool)
+        if exclude_stopwords:
+            mask &= ~out["term_id"].map(info["is_stop"]).fillna(False).astype(bool)
+        out = out[mask].copy()
+        c = out["count"].to_numpy(dtype=np.float64)
+        cy = out["collocate_total"].to_numpy(dtype=np.float64)
+        out["expected"] = slots * cy / n_total
+        out["pmi"] = np.log2(c / out["expected"].to_numpy())
+        out["llr"] = dunning_llr(c, slots, cy, n_total)
+        out = out.sort_values([measure, "count"], ascending=False, kind="stable")
+        if top is not None:
+            out = out.head(int(top))
+        return out[columns].reset_index(drop=True)
+
+    def entity_timeline(
+        self,
+        entity: str,
+        by: str | int = "decade",
+        match: str = "auto",
+        origin: str | None = None,
+        kinds: str | Iterable[str] | None = None,
+        ci: float = 0.95,
+    ) -> pd.DataFrame:
+        """How many dated documents mention an entity (or any entity of a label), per period.
+
+        `entity` is an entity text (case-insensitive, exact) or a label such as PER or LOC;
+        match="auto" reads it as a label when it is one of the warehouse's labels. `origin`
+        keeps only "ner" or "markup" mentions. share = n_docs_mentioning / n_docs with a
+        Wilson score interval.
+
+        Returns columns period, n_mentions, n_docs_mentioning, n_docs, share, ci_low, ci_high.
+        """
+        width = bin_width(by)
+        check_choice("match", match, ("auto", "label", "text"))
+        check_ci(ci)
+        if origin is not None:
+            check_choice("origin", origin, ("ner", "markup"))
+        if not isinstance(entity, str) or not entity.strip():
+            raise ValueError("entity must be a non-empty string")
+        if match == "auto":
+            labels = set(self.sql("SELECT DISTINCT label FROM entities")["label"])
+            match = "label" if entity.strip() in labels else "text"
+        condition = "e.label = ?" if match == "label" else "lower(e.text) = lower(?)"
+        where, params = self.filter_documents(kinds)
+        glue = " AND " if where else " WHERE "
+        df = self.sql(
+            f"""
+            WITH docs AS (
+                SELECT d.doc_id, CAST(floor(d.year / ?) * ? AS INTEGER) AS period
+                FROM documents AS d{where}{glue}d.year IS NOT NULL
+            ), mentions AS (
+                SELECT e.doc_id, count(*) AS n FROM entities AS e
+                WHERE {condition} AND (CAST(? AS VARCHAR) IS NULL OR e.origin = ?)
+                GROUP BY e.doc_id
+            )
+            SELECT x.period, CAST(coalesce(sum(m.n), 0) AS BIGINT) AS n_mentions,
+                   count(m.doc_id) AS n_docs_mentioning, count(*) AS n_docs
+            FROM docs AS x LEFT JOIN mentions AS m ON m.doc_id = x.doc_id
+            GROUP BY x.period ORDER BY x.period""",
+            [width, width, *params, entity.strip(), origin, origin],
+        )
+        share, low, high = wilson_interval(
+            df["n_docs_mentioning"].to_numpy(), df["n_docs"].to_numpy(), ci
+        )
+        return df.assign(share=share, ci_low=low, ci_high=high)
+
+    def cable_network(
+        self,
+        period: tuple[int, int] | None = None,
+        mode: str = "sender_recipient",
+        kinds: str | Iterable[str] | None = "cable",
+        labels: Iterable[str] = ("PER", "ORG", "LOC"),
+        origin: str | None = None,
+        min_weight: int = 1,
+    ) -> pd.DataFrame:
+        """The diplomatic network as an edge list: who wrote to whom, or who is named with whom.
+
+        mode="sender_recipient": documents.sender -> documents.recipient (several names
+        separated by "; " give one edge each), directed. mode="co_mention": entities of the
+        given labels named in the same document, undirected (source < target). weight = the
+        number of documents; first_year/last_year bound the dated ones.
+
+        Returns columns source, target, weight, first_year, last_year, source_label,
+        target_label (labels are null in sender_recipient mode).
+        """
+        check_choice("mode", mode, ("sender_recipient", "co_mention"))
+        if origin is not None:
+            check_choice("origin", origin, ("ner", "markup"))
+        where, params = self.filter_documents(kinds, None, period)
+        if mode == "sender_recipient":
+            glue = " AND " if where else " WHERE "
+            query = f"""
+                WITH s AS (
+                    SELECT d.doc_id, d.year, d.recipient,
+                           unnest(string_split(d.sender, '; ')) AS source
+                    FROM documents AS d{where}{glue}d.sender IS NOT NULL
+                        AND d.recipient IS NOT NULL
+                ), e AS (
+                    SELECT doc_id, year, source,
+                           unnest(string_split(recipient, '; ')) AS target FROM s
+                )
+                SELECT trim(source) AS source, trim(target) AS target, count(*) AS weight,
+                       min(year) AS first_year, max(year) AS last_year,
+                       CAST(NULL AS VARCHAR) AS source_label, CAST(NULL AS VARCHAR) AS target_label
+                FROM e WHERE trim(source) <> '' AND trim(target) <> ''
+                GROUP BY ALL HAVING count(*) >= ?
+                ORDER BY weight DESC, source, target"""
+            return self.sql(query, [*params, int(min_weight)])
+        query = f"""
+            WITH docs AS (SELECT d.doc_id, d.year FROM documents AS d{where}),
+            names AS (
+                SELECT DISTINCT e.doc_id, x.year,
+                       regexp_replace(trim(e.text), '\\s+', ' ', 'g') AS name, e.label
+                FROM entities AS e JOIN docs AS x ON x.doc_id = e.doc_id
+                WHERE list_contains(?, e.label)
+                  AND (CAST(? AS VARCHAR) IS NULL OR e.origin = ?)
+            )
+            SELECT a.name AS source, b.name AS target, count(*) AS weight,
+                   min(a.year) AS first_year, max(a.year) AS last_year,
+                   a.label AS source_label, b.label AS target_label
+            FROM names AS a JOIN names AS b
+                ON a.doc_id = b.doc_id
+                AND (a.name < b.name OR (a.name = b.name AND a.label < b.label))
+            GROUP BY ALL HAVING count(*) >= ?
+            ORDER BY weight DESC, source, target"""
+        return self.sql(query, [*params, [str(x) for x in labels], origin, origin, int(min_weight)])
 
     def topics_over_time(self) -> pd.DataFrame:
         """Topic prevalence per period with its label (five top terms)."""

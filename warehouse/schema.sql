@@ -12,9 +12,20 @@
 --                     global token position, contiguous inside a document, so the context of a
 --                     hit is `gpos BETWEEN hit - w AND hit + w` (an equi-join on gpos + offset).
 --   doc_index         doc_id -> doc_idx for every id seen in documents or tokens
---   term_doc_counts   field ('lemma' | 'text'), term (lowercased), doc_idx, doc_id, n_occurrences
 --   doc_lengths       doc_idx, doc_id, n_tokens, n_alpha (alphabetic tokens: the denominator of
---                     relative frequencies); 0 for documents the NLP stage has not reached
+--                     relative frequencies; 0 for documents the NLP stage has not reached) and
+--                     first_gpos: a document's tokens are first_gpos .. first_gpos + n_tokens - 1
+--   terms             the term dictionary: term_id, field ('lemma' | 'text'), term (lowercased),
+--                     is_alpha, is_stop, n_occurrences, n_docs; ids follow (field, term) order
+--   term_positions    postings: term_id, gpos, doc_idx sorted by (term_id, gpos): every hit of a
+--                     term is one contiguous run that zone maps find without scanning tokens
+--   token_blocks      the token stream cut in blocks of 64 positions (block = gpos // 64) with
+--                     texts, lemma_ids and text_ids as lists: a KWIC line or a collocate window
+--                     reads one to three short rows instead of joining the tokens table
+--   term_doc_counts   field, term, term_id, doc_idx, doc_id, n_occurrences
+--   term_year_counts  term_id, year, kind, n_occurrences, n_docs: the term x year x kind cube of
+--                     dated documents (collocate marginals, timelines without per-document data)
+--   year_totals       year, kind, n_docs, n_tokens, n_alpha of dated documents
 --
 -- Views
 --   documents_with_quality   date precision/certainty and OCR confidence band per document
@@ -56,26 +67,86 @@ SELECT r.doc_id, r.doc_idx, CAST(o.doc_start + r.rank_in_doc AS BIGINT) AS gpos,
 FROM ranked AS r JOIN offsets AS o ON o.doc_idx = r.doc_idx
 ORDER BY gpos;
 
-CREATE TABLE term_doc_counts AS
-SELECT field, term, doc_idx, doc_id, n_occurrences
-FROM (
-    SELECT 'lemma' AS field, lower(lemma) AS term, doc_idx, doc_id, count(*) AS n_occurrences
-    FROM tokens WHERE lemma IS NOT NULL AND lemma <> ''
-    GROUP BY ALL
-    UNION ALL
-    SELECT 'text' AS field, lower(text) AS term, doc_idx, doc_id, count(*) AS n_occurrences
-    FROM tokens
-    GROUP BY ALL
-)
-ORDER BY field, term, doc_idx;
-
 CREATE TABLE doc_lengths AS
 SELECT i.doc_idx, i.doc_id,
        count(t.gpos) AS n_tokens,
-       count(t.gpos) FILTER (WHERE t.is_alpha) AS n_alpha
+       count(t.gpos) FILTER (WHERE t.is_alpha) AS n_alpha,
+       min(t.gpos) AS first_gpos
 FROM doc_index AS i LEFT JOIN tokens AS t ON t.doc_idx = i.doc_idx
 GROUP BY i.doc_idx, i.doc_id
 ORDER BY i.doc_idx;
+
+-- is_alpha: some form of the term is alphabetic; is_stop: most occurrences were stop words
+CREATE TABLE terms AS
+SELECT CAST(row_number() OVER (ORDER BY field, term) AS INTEGER) AS term_id, *
+FROM (
+    SELECT 'lemma' AS field, lower(lemma) AS term,
+           bool_or(coalesce(is_alpha, false)) AS is_alpha,
+           avg(CAST(coalesce(is_stop, false) AS INTEGER)) >= 0.5 AS is_stop,
+           count(*) AS n_occurrences, count(DISTINCT doc_idx) AS n_docs
+    FROM tokens WHERE lemma IS NOT NULL AND lemma <> '' GROUP BY ALL
+    UNION ALL
+    SELECT 'text' AS field, lower(text) AS term,
+           bool_or(coalesce(is_alpha, false)) AS is_alpha,
+           avg(CAST(coalesce(is_stop, false) AS INTEGER)) >= 0.5 AS is_stop,
+           count(*) AS n_occurrences, count(DISTINCT doc_idx) AS n_docs
+    FROM tokens GROUP BY ALL
+)
+ORDER BY term_id;
+
+CREATE TEMP TABLE _token_ids AS
+SELECT t.gpos, t.doc_idx, l.term_id AS lemma_id, w.term_id AS text_id
+FROM tokens AS t
+LEFT JOIN (SELECT term_id, term FROM terms WHERE field = 'lemma') AS l
+    ON l.term = lower(t.lemma)
+JOIN (SELECT term_id, term FROM terms WHERE field = 'text') AS w ON w.term = lower(t.text);
+
+CREATE TABLE term_positions AS
+SELECT term_id, gpos, doc_idx FROM (
+    SELECT lemma_id AS term_id, gpos, doc_idx FROM _token_ids WHERE lemma_id IS NOT NULL
+    UNION ALL
+    SELECT text_id AS term_id, gpos, doc_idx FROM _token_ids
+)
+ORDER BY term_id, gpos;
+
+CREATE TABLE token_blocks AS
+SELECT b.block, b.texts, i.lemma_ids, i.text_ids
+FROM (
+    SELECT gpos // 64 AS block, list(text ORDER BY gpos) AS texts FROM tokens GROUP BY block
+) AS b
+JOIN (
+    SELECT gpos // 64 AS block, list(lemma_id ORDER BY gpos) AS lemma_ids,
+           list(text_id ORDER BY gpos) AS text_ids
+    FROM _token_ids GROUP BY block
+) AS i ON i.block = b.block
+ORDER BY b.block;
+
+DROP TABLE _token_ids;
+
+CREATE TABLE term_doc_counts AS
+SELECT m.field, m.term, c.term_id, c.doc_idx, i.doc_id, c.n_occurrences
+FROM (
+    SELECT term_id, doc_idx, count(*) AS n_occurrences FROM term_positions GROUP BY ALL
+) AS c
+JOIN terms AS m ON m.term_id = c.term_id
+JOIN doc_index AS i ON i.doc_idx = c.doc_idx
+ORDER BY m.field, m.term, c.doc_idx;
+
+CREATE TABLE term_year_counts AS
+SELECT c.term_id, d.year, d.kind, CAST(sum(c.n_occurrences) AS BIGINT) AS n_occurrences,
+       count(*) AS n_docs
+FROM term_doc_counts AS c JOIN documents AS d ON d.doc_idx = c.doc_idx
+WHERE d.year IS NOT NULL
+GROUP BY ALL
+ORDER BY c.term_id, d.year, d.kind;
+
+CREATE TABLE year_totals AS
+SELECT d.year, d.kind, count(*) AS n_docs, CAST(sum(l.n_tokens) AS BIGINT) AS n_tokens,
+       CAST(sum(l.n_alpha) AS BIGINT) AS n_alpha
+FROM documents AS d JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx
+WHERE d.year IS NOT NULL
+GROUP BY ALL
+ORDER BY d.year, d.kind;
 
 CREATE TABLE pages AS SELECT * FROM _src_pages ORDER BY doc_id, page_number;
 CREATE TABLE rejects AS SELECT * FROM _src_rejects ORDER BY collection, stage, source_path;
@@ -146,9 +217,9 @@ ORDER BY t.decade;
 
 CREATE MACRO kwic(word, width := 5, fld := 'lemma') AS TABLE
 WITH hits AS (
-    SELECT t.doc_idx, t.gpos AS hit
-    FROM tokens AS t
-    WHERE lower(CASE WHEN fld = 'text' THEN t.text ELSE t.lemma END) = lower(word)
+    SELECT p.doc_idx, p.gpos AS hit
+    FROM term_positions AS p JOIN terms AS m ON m.term_id = p.term_id
+    WHERE m.field = fld AND m.term = lower(word)
 ), context AS (
     SELECT h.doc_idx, h.hit, c.gpos, c.text
     FROM hits AS h
