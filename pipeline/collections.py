@@ -235,7 +235,7 @@ def sample_units(
 
 def _summarise_tables(report: SampleReport, documents: pa.Table, rejects: pa.Table) -> None:
     report.n_records = len(documents)
-    report.titles = [t for t in documents.column("title").to_pylist() if t][:5]
+    report.titles = list(dict.fromkeys(t for t in documents.column("title").to_pylist() if t))[:5]
     report.years = sorted(y for y in documents.column("year").to_pylist() if y is not None)
     report.languages = Counter(x or "unknown" for x in documents.column("language").to_pylist())
     report.rejects = Counter(rejects.column("reason").to_pylist())
