@@ -12,7 +12,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +32,24 @@ _TOKENS = re.compile(r"\s*\S+\s*|\s+")  # a word with the spaces around it
 Op = tuple[str | None, str | None]  # (reference item, hypothesis item); None for a gap
 
 
-def normalise_text(text: str, *, nfc: bool = True, collapse_whitespace: bool = True,
-                   casefold: bool = False, strip_punctuation: bool = False) -> str:
-    """Normalise a text before scoring; by default only NFC and whitespace, keeping case."""
+def normalise_text(
+    text: str,
+    *,
+    nfc: bool = True,
+    collapse_whitespace: bool = True,
+    casefold: bool = False,
+    strip_punctuation: bool = False,
+    fold_long_s: bool = False,
+) -> str:
+    """Normalise a text before scoring; by default only NFC and whitespace, keeping case.
+
+    `fold_long_s` writes ſ as s: the reading the NLP stage sees (it normalises long s).
+    """
     if nfc:
         # NFC, never NFKC: NFKC folds ſ into s and would hide the long-s confusions.
         text = unicodedata.normalize("NFC", text)
+    if fold_long_s:
+        text = text.replace(LONG_S, "s")
     if casefold:
         text = text.casefold()
     if strip_punctuation:
@@ -176,6 +188,15 @@ def count_long_s(reference: str, hypothesis: str, **normalise: bool) -> Counter[
     return Counter(h or "" for r, h in align(ref, hyp) if r == LONG_S)
 
 
+def count_spurious_long_s(reference: str, hypothesis: str, **normalise: bool) -> int:
+    """Number of ſ in the hypothesis where the reference has something else (a correction that
+    went wrong, or a stock model reading f or s as ſ)."""
+    ref, hyp = normalise_text(reference, **normalise), normalise_text(hypothesis, **normalise)
+    if LONG_S not in hyp:
+        return 0
+    return sum(1 for r, h in align(ref, hyp) if h == LONG_S and r != LONG_S)
+
+
 def long_s_errors(reference: str, hypothesis: str, **normalise: bool) -> int:
     """Number of ſ in the reference aligned to an f in the hypothesis."""
     return count_long_s(reference, hypothesis, **normalise)["f"]
@@ -190,11 +211,42 @@ def read_ground_truth(path: Path) -> str:
     return path.read_text(encoding="utf-8").rstrip("\n").removeprefix("\ufeff")
 
 
+GT_SUFFIXES = (".gt.txt", ".txt", ".xml")  # OCR17/OCR-D lines, Tesseract test pages, ALTO GT
+IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg")
+
+
+def find_ground_truth(folder: Path, stem: str) -> Path | None:
+    """The ground truth of image `<stem>.*` in `folder`: `.gt.txt`, `.txt` or ALTO `.xml`."""
+    for suffix in GT_SUFFIXES:
+        path = Path(folder) / f"{stem}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def find_pairs(images: Path, ground_truth: Path | None = None) -> list[tuple[str, Path, Path]]:
+    """(stem, image, ground truth) for every image in `images` that has a ground truth in
+    `ground_truth` (default: the same folder), in name order. Images without one are skipped."""
+    images = Path(images)
+    gt_folder = Path(ground_truth) if ground_truth else images
+    pairs = []
+    for image in sorted(images.iterdir()):
+        if image.suffix.lower() not in IMAGE_SUFFIXES or image.name.startswith("."):
+            continue
+        stem = image.name[: -len(image.suffix)]
+        gt = find_ground_truth(gt_folder, stem)
+        if gt is not None:
+            pairs.append((stem, image, gt))
+    return pairs
+
+
 def evaluate(pairs: Iterable[tuple[str, str, str]], **normalise: bool) -> dict[str, Any]:
     """Per-item and aggregate CER/WER for (id, reference, hypothesis) triples.
 
     Aggregates are micro averages (total edits / total reference length), so long items weigh
-    more; `mean_item_cer` is the unweighted mean for comparison. Long-s counts are summed.
+    more; `mean_item_cer` is the unweighted mean for comparison. Long-s counts are summed:
+    `long_s_as_f` (ſ read as f), `long_s_as_s`, `spurious_long_s` (ſ output where the reference
+    has none); `cer_long_s_folded` scores with ſ written as s on both sides.
     """
     items: list[dict[str, Any]] = []
     long_s: Counter[str] = Counter()
@@ -204,32 +256,76 @@ def evaluate(pairs: Iterable[tuple[str, str, str]], **normalise: bool) -> dict[s
         ref_words, hyp_words = split_words(ref), split_words(hyp)
         char_errors = compute_levenshtein(ref, hyp)
         word_errors = compute_levenshtein(ref_words, hyp_words)
+        folded_errors = (
+            compute_levenshtein(ref.replace(LONG_S, "s"), hyp.replace(LONG_S, "s"))
+            if LONG_S in ref or LONG_S in hyp
+            else char_errors
+        )
         item_long_s = count_long_s(ref, hyp, nfc=False, collapse_whitespace=False)
         long_s.update(item_long_s)
-        items.append({
-            "id": item_id,
-            "n_ref_chars": len(ref),
-            "n_ref_words": len(ref_words),
-            "char_errors": char_errors,
-            "word_errors": word_errors,
-            "cer": char_errors / max(len(ref), 1),
-            "wer": word_errors / max(len(ref_words), 1),
-            "n_long_s": sum(item_long_s.values()),
-            "long_s_as_f": item_long_s["f"],
-        })
-    n_chars = sum(i["n_ref_chars"] for i in items)
-    n_words = sum(i["n_ref_words"] for i in items)
-    return {
-        "n_items": len(items),
-        "n_ref_chars": n_chars,
-        "n_ref_words": n_words,
-        "char_errors": sum(i["char_errors"] for i in items),
-        "word_errors": sum(i["word_errors"] for i in items),
-        "cer": sum(i["char_errors"] for i in items) / max(n_chars, 1),
-        "wer": sum(i["word_errors"] for i in items) / max(n_words, 1),
-        "mean_item_cer": float(np.mean([i["cer"] for i in items])) if items else 0.0,
-        "n_long_s": sum(long_s.values()),
-        "long_s_as_f": long_s["f"],
-        "long_s_as_s": long_s["s"],
-        "items": items,
+        items.append(
+            {
+                "id": item_id,
+                "n_ref_chars": len(ref),
+                "n_ref_words": len(ref_words),
+                "char_errors": char_errors,
+                "word_errors": word_errors,
+                "char_errors_long_s_folded": folded_errors,
+                "cer": char_errors / max(len(ref), 1),
+                "wer": word_errors / max(len(ref_words), 1),
+                "n_long_s": sum(item_long_s.values()),
+                "long_s_as_f": item_long_s["f"],
+                "long_s_as_s": item_long_s["s"],
+                "spurious_long_s": count_spurious_long_s(
+                    ref, hyp, nfc=False, collapse_whitespace=False
+                ),
+            }
+        )
+    return {**summarise_items(items), "items": items}
+
+
+_SUMMED = (
+    "n_items",
+    "n_ref_chars",
+    "n_ref_words",
+    "char_errors",
+    "word_errors",
+    "char_errors_long_s_folded",
+    "n_long_s",
+    "long_s_as_f",
+    "long_s_as_s",
+    "spurious_long_s",
+)
+
+
+def summarise_items(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Totals and micro-averaged rates over scored items (those of evaluate)."""
+    totals = {k: sum(int(i.get(k, 0)) for i in items) for k in _SUMMED if k != "n_items"}
+    out: dict[str, Any] = {"n_items": len(items), **totals}
+    out.update(compute_rates(out))
+    out["mean_item_cer"] = float(np.mean([i["cer"] for i in items])) if items else 0.0
+    return out
+
+
+def compute_rates(totals: Mapping[str, Any]) -> dict[str, float]:
+    """cer, wer, cer_long_s_folded and the share of ſ read as f, from summed counts."""
+    n_chars, n_words = max(int(totals["n_ref_chars"]), 1), max(int(totals["n_ref_words"]), 1)
+    rates = {
+        "cer": totals["char_errors"] / n_chars,
+        "wer": totals["word_errors"] / n_words,
+        "cer_long_s_folded": totals["char_errors_long_s_folded"] / n_chars,
     }
+    if totals.get("n_long_s"):
+        rates["long_s_as_f_share"] = totals["long_s_as_f"] / totals["n_long_s"]
+    return rates
+
+
+def aggregate(results: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Micro-averaged totals over several sources' evaluate() results (every character of every
+    source counts once), with each source's CER and WER side by side."""
+    totals: dict[str, Any] = {k: sum(int(r.get(k, 0)) for r in results.values()) for k in _SUMMED}
+    totals.update(compute_rates(totals))
+    totals["sources"] = {
+        name: {"cer": r.get("cer"), "wer": r.get("wer")} for name, r in results.items()
+    }
+    return totals

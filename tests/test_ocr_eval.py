@@ -9,11 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.ocr_eval import (
+    aggregate,
     align,
     cer,
     compute_levenshtein,
     count_long_s,
+    count_spurious_long_s,
     evaluate,
+    find_pairs,
     long_s_errors,
     normalise_text,
     read_ground_truth,
@@ -21,9 +24,9 @@ from models.ocr_eval import (
 )
 
 try:
-    from tests.conftest import SAMPLES, shared_path
+    from tests.conftest import RAW, SAMPLES, shared_path
 except ModuleNotFoundError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from conftest import SAMPLES, shared_path  # type: ignore[no-redef]
+    from conftest import RAW, SAMPLES, shared_path  # type: ignore[no-redef]
 
 OCR = SAMPLES / "ocr"
 
@@ -100,8 +103,9 @@ def test_long_s_errors_via_alignment() -> None:
 
 
 def test_evaluate_weights_by_reference_length() -> None:
-    result = evaluate([("short", "ab", "xb"), ("long", "abcdefghij", "abcdefghij"),
-                       ("longs", "ſa", "fa")])
+    result = evaluate(
+        [("short", "ab", "xb"), ("long", "abcdefghij", "abcdefghij"), ("longs", "ſa", "fa")]
+    )
     assert [i["id"] for i in result["items"]] == ["short", "long", "longs"]
     assert result["items"][0]["cer"] == pytest.approx(0.5)
     assert result["n_ref_chars"] == 14
@@ -130,8 +134,14 @@ def test_read_ground_truth_strips_final_newline(tmp_path: Path) -> None:
 
 @pytest.mark.shared
 def test_ocr17_ground_truth_keeps_long_s() -> None:
-    d = shared_path("ocr", "ocr17", "Training_data", "72dpi",
-                    "Descartes1637_Discours_btv1b86069594_corrected", "extracted")
+    d = shared_path(
+        "ocr",
+        "ocr17",
+        "Training_data",
+        "72dpi",
+        "Descartes1637_Discours_btv1b86069594_corrected",
+        "extracted",
+    )
     lines = [read_ground_truth(p) for p in sorted(d.glob("*.gt.txt"))]
     assert len(lines) == 120
     assert lines[2] == "Pour bien conduire ſa raiſon, & chercher"
@@ -142,8 +152,53 @@ def test_ocr17_ground_truth_keeps_long_s() -> None:
 def test_bnl_production_ocr_against_ground_truth() -> None:
     # The BnL's own OCR ("ori") of three 1858-59 text blocks scored against their ground truth
     base = shared_path("ocr", "bnl-textblocks")
-    result = evaluate((i, read_ground_truth(base / "gt" / f"{i}.xml"),
-                       read_ground_truth(base / "ori" / f"{i}.xml")) for i in "012")
+    result = evaluate(
+        (
+            i,
+            read_ground_truth(base / "gt" / f"{i}.xml"),
+            read_ground_truth(base / "ori" / f"{i}.xml"),
+        )
+        for i in "012"
+    )
     assert result["n_ref_chars"] == 757 + 300 + 314
     assert [i["char_errors"] for i in result["items"]] == [38, 8, 3]
     assert result["cer"] == pytest.approx(49 / 1371)
+
+
+def test_long_s_folding_and_spurious_long_s() -> None:
+    # BnL Fraktur block 0 ground truth writes round s; the frk model may print ſ
+    assert normalise_text("ſoleil", fold_long_s=True) == "soleil"
+    assert count_spurious_long_s("sans fin", "ſans fin") == 1
+    assert count_spurious_long_s("ſans fin", "ſans ſin") == 1  # f read as ſ
+    assert count_spurious_long_s("ſans", "ſans") == 0
+    result = evaluate([("a", "ſa raiſon", "ſa raison"), ("b", "sans", "ſans")])
+    assert result["char_errors"] == 2
+    assert result["char_errors_long_s_folded"] == 0
+    assert result["cer_long_s_folded"] == 0.0
+    assert (result["n_long_s"], result["long_s_as_s"], result["spurious_long_s"]) == (2, 1, 1)
+    assert result["long_s_as_f_share"] == 0.0
+
+
+def test_find_pairs_by_stem() -> None:
+    lines = find_pairs(RAW / "ocr-gt" / "ocr17" / "xix")
+    assert len(lines) == 25
+    assert lines[0][0] == "000002" and lines[0][2].name == "000002.gt.txt"
+    blocks = find_pairs(RAW / "bnl-ocr" / "images", RAW / "bnl-ocr" / "gt")
+    assert [(s, i.name, g.name) for s, i, g in blocks] == [
+        ("0", "0.tif", "0.xml"),
+        ("1", "1.tif", "1.xml"),
+        ("2", "2.tif", "2.xml"),
+    ]
+    # OCR17 XIX writes accents decomposed (e + U+0301); scoring composes them (NFC)
+    assert normalise_text(read_ground_truth(lines[0][2])) == "vieux oiseaux du désert, ils mêlent"
+
+
+def test_aggregate_is_a_micro_average_over_sources() -> None:
+    one = evaluate([("x", "abcd", "abce")])  # 1 error in 4 chars
+    two = evaluate([("y", "abcdefghijkl", "abcdefghijkl"), ("z", "ſi", "fi")])
+    total = aggregate({"one": one, "two": two})
+    assert total["n_items"] == 3 and total["n_ref_chars"] == 18
+    assert total["cer"] == pytest.approx(2 / 18)
+    assert total["long_s_as_f"] == 1 and total["long_s_as_f_share"] == 1.0
+    assert total["sources"]["one"]["cer"] == pytest.approx(0.25)
+    assert total["sources"]["two"]["cer"] == pytest.approx(1 / 14)
