@@ -19,7 +19,14 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from ingest._xml import _refuse_entities, iterparse, localname, parse_xml, safe_parser, sha256_file
+from ingest._xml import (
+    iterparse,
+    localname,
+    parse_xml,
+    refuse_entities,
+    safe_parser,
+    sha256_file,
+)
 from ingest.dates import parse_date
 from ingest.language import normalise_code
 from ingest.record import Page, Record, Reject, SourceError
@@ -176,7 +183,7 @@ def _parse_source(source: Path | bytes) -> etree._ElementTree:
             tree = etree.parse(io.BytesIO(bytes(source)), safe_parser())
         except etree.XMLSyntaxError as exc:
             raise SourceError("bad_xml", str(exc)) from exc
-        _refuse_entities(tree)
+        refuse_entities(tree)
         return tree
     return parse_xml(Path(source))
 

@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from ingest import dates
-from ingest._xml import _refuse_entities, iterparse, localname, parse_xml, sha256_file
+from ingest._xml import iterparse, localname, parse_xml, refuse_entities, sha256_file
 from ingest.language import normalise_code
 from ingest.record import Record, Reject, SourceError
 
@@ -546,7 +546,7 @@ def _sniff(path: Path) -> _Sniff:
         for event, el in iterparse(path, events=("start", "end")):
             if root is None:
                 root = el
-                _refuse_entities(el.getroottree())
+                refuse_entities(el.getroottree())
             if event == "start":
                 depth += 1
                 if header is not None and depth == 2:

@@ -16,14 +16,16 @@ ALTO_SAMPLES = SAMPLES / "alto"
 BNL_ISSUE = "2385348_newspaper_luxzeit1858_1858-12-07_01"
 
 
-def run(unit: Path, root: Path, collection: str,
-        **options: object) -> list[Record | Page | Reject]:
+def run(unit: Path, root: Path, collection: str, **options: object) -> list[Record | Page | Reject]:
     return list(alto.parse(unit, root=root, collection=collection, kind="press", **options))
 
 
 def split(out: list[Record | Page | Reject]) -> tuple[list[Record], list[Page], list[Reject]]:
-    return ([o for o in out if isinstance(o, Record)], [o for o in out if isinstance(o, Page)],
-            [o for o in out if isinstance(o, Reject)])
+    return (
+        [o for o in out if isinstance(o, Record)],
+        [o for o in out if isinstance(o, Page)],
+        [o for o in out if isinstance(o, Reject)],
+    )
 
 
 def word(page: alto.AltoPage, text: str) -> tuple[str, float | None]:
@@ -34,28 +36,86 @@ def word(page: alto.AltoPage, text: str) -> tuple[str, float | None]:
 
 GOLDEN = {
     # file: (version, namespace, unit, width px, height px, n_words, mean WC, snippets)
-    "bnl_v3_mm10.xml": ("3.1", "http://www.loc.gov/standards/alto/ns-v3#", "mm10", 3059.1,
-                        4783.5, 53, 0.8888,
-                        ["Nr. 288.— Dinstag, 7. Dezember 1858.", "du premier article. Ces"]),
-    "bnf_v1_nonamespace.xml": ("1.4", "", "pixel", 2596.0, 3993.0, 87, 0.7653,
-                               ["AQURNAL DES DÉBATS", "Vienne ( Autriche ) , 21 juillet."]),
-    "bl_v1_hyp_element.xml": ("1.4", "", "pixel", 4169.0, 6177.0, 47, 0.8946,
-                              ["In his Preleetions and Isaiah"]),
-    "rero_ccs_placeholder_wc.xml": ("1.1", "http://schema.ccs-gmbh.com/ALTO", "pixel", 2502.0,
-                                    3368.0, 72, 0.5, ["bestand iu Träumen Seid",
-                                                      "der Presse Freiheit"]),
-    "chronam_ccs_inch1200.xml": ("1.1", "http://schema.ccs-gmbh.com/ALTO", "inch1200", 4890.0,
-                                 6673.5, 46, 0.9008, ["in New-York Harbor that",
-                                                      "yesterday afternoon between"]),
-    "onb_v2_composed.xml": ("2.0", "http://www.loc.gov/standards/alto/ns-v2#", "pixel", 1131.0,
-                            1999.0, 11, 0.5373, ["L’ESPRIT\n\nOUVRAGE PÉRIODIQUE"]),
-    "bnl_gt_v4_doublehyphen.xml": ("4.1", "http://www.loc.gov/standards/alto/ns-v4#", "mm10",
-                                   None, None, 108, None,
-                                   ["Privateigenthum benöthigt werden",
-                                    "die Naturalisation verliehen"]),
-    "tesseract_v3_output.xml": ("3.0", "http://www.loc.gov/standards/alto/ns-v3#", "pixel",
-                                881.0, 275.0, 49, 0.8839,
-                                ["sur une coïncidence des plus étranges"]),
+    "bnl_v3_mm10.xml": (
+        "3.1",
+        "http://www.loc.gov/standards/alto/ns-v3#",
+        "mm10",
+        3059.1,
+        4783.5,
+        53,
+        0.8888,
+        ["Nr. 288.— Dinstag, 7. Dezember 1858.", "du premier article. Ces"],
+    ),
+    "bnf_v1_nonamespace.xml": (
+        "1.4",
+        "",
+        "pixel",
+        2596.0,
+        3993.0,
+        87,
+        0.7653,
+        ["AQURNAL DES DÉBATS", "Vienne ( Autriche ) , 21 juillet."],
+    ),
+    "bl_v1_hyp_element.xml": (
+        "1.4",
+        "",
+        "pixel",
+        4169.0,
+        6177.0,
+        47,
+        0.8946,
+        ["In his Preleetions and Isaiah"],
+    ),
+    "rero_ccs_placeholder_wc.xml": (
+        "1.1",
+        "http://schema.ccs-gmbh.com/ALTO",
+        "pixel",
+        2502.0,
+        3368.0,
+        72,
+        0.5,
+        ["bestand iu Träumen Seid", "der Presse Freiheit"],
+    ),
+    "chronam_ccs_inch1200.xml": (
+        "1.1",
+        "http://schema.ccs-gmbh.com/ALTO",
+        "inch1200",
+        4890.0,
+        6673.5,
+        46,
+        0.9008,
+        ["in New-York Harbor that", "yesterday afternoon between"],
+    ),
+    "onb_v2_composed.xml": (
+        "2.0",
+        "http://www.loc.gov/standards/alto/ns-v2#",
+        "pixel",
+        1131.0,
+        1999.0,
+        11,
+        0.5373,
+        ["L’ESPRIT\n\nOUVRAGE PÉRIODIQUE"],
+    ),
+    "bnl_gt_v4_doublehyphen.xml": (
+        "4.1",
+        "http://www.loc.gov/standards/alto/ns-v4#",
+        "mm10",
+        None,
+        None,
+        108,
+        None,
+        ["Privateigenthum benöthigt werden", "die Naturalisation verliehen"],
+    ),
+    "tesseract_v3_output.xml": (
+        "3.0",
+        "http://www.loc.gov/standards/alto/ns-v3#",
+        "pixel",
+        881.0,
+        275.0,
+        49,
+        0.8839,
+        ["sur une coïncidence des plus étranges"],
+    ),
 }
 
 
@@ -80,16 +140,20 @@ def test_samples_folder_is_fully_covered() -> None:
     assert {p.name for p in ALTO_SAMPLES.glob("*.xml")} == set(GOLDEN)
 
 
-@pytest.mark.parametrize(("name", "joined", "parts", "conf"), [
-    ("bnl_v3_mm10.xml", "article.", ("ar", "ticle."), 0.995),  # SUBS_CONTENT, WC 1.00/0.99
-    ("bl_v1_hyp_element.xml", "Preleetions", ("Prelee", "tions"), 0.445),  # WC 0.54/0.35
-    ("rero_ccs_placeholder_wc.xml", "Träumen", ("Träu", "men"), 0.5),
-    ("chronam_ccs_inch1200.xml", "Harbor", ("Har", "bor"), 0.935),
-    ("bnl_gt_v4_doublehyphen.xml", "benöthigt", ("be⸗", "nöthigt"), None),  # U+2E17 at line end
-    ("bnl_gt_v4_doublehyphen.xml", "Naturalisation", ("Naturali⸗", "sation"), None),
-])
-def test_hyphenation_joined_once(name: str, joined: str, parts: tuple[str, str],
-                                 conf: float | None) -> None:
+@pytest.mark.parametrize(
+    ("name", "joined", "parts", "conf"),
+    [
+        ("bnl_v3_mm10.xml", "article.", ("ar", "ticle."), 0.995),  # SUBS_CONTENT, WC 1.00/0.99
+        ("bl_v1_hyp_element.xml", "Preleetions", ("Prelee", "tions"), 0.445),  # WC 0.54/0.35
+        ("rero_ccs_placeholder_wc.xml", "Träumen", ("Träu", "men"), 0.5),
+        ("chronam_ccs_inch1200.xml", "Harbor", ("Har", "bor"), 0.935),
+        ("bnl_gt_v4_doublehyphen.xml", "benöthigt", ("be⸗", "nöthigt"), None),  # U+2E17 at line end
+        ("bnl_gt_v4_doublehyphen.xml", "Naturalisation", ("Naturali⸗", "sation"), None),
+    ],
+)
+def test_hyphenation_joined_once(
+    name: str, joined: str, parts: tuple[str, str], conf: float | None
+) -> None:
     page = alto.read_alto(ALTO_SAMPLES / name)
     assert word(page, joined)[1] == (pytest.approx(conf) if conf is not None else None)
     assert sum(1 for w, _c in page.words if w == joined) == 1
@@ -150,8 +214,13 @@ def test_bad_inputs_raise_source_error(tmp_path: Path) -> None:
 
 
 def test_parse_page_for_the_ocr_adapter() -> None:
-    page = alto.parse_page(ALTO_SAMPLES / "tesseract_v3_output.xml", doc_id="bnl-ocr:1",
-                           page_number=1, alto_path="bnl-ocr/alto/1.xml", image_path="1.tif")
+    page = alto.parse_page(
+        ALTO_SAMPLES / "tesseract_v3_output.xml",
+        doc_id="bnl-ocr:1",
+        page_number=1,
+        alto_path="bnl-ocr/alto/1.xml",
+        image_path="1.tif",
+    )
     assert (page.doc_id, page.page_number, page.width, page.height) == ("bnl-ocr:1", 1, 881, 275)
     assert page.n_words == 49 and page.word_confidence == pytest.approx(0.8839, abs=1e-4)
     assert page.text.startswith("» À ce litre, nos lecteurs")
@@ -161,8 +230,15 @@ def test_unknown_option_fails_loudly(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="granularty"):
         list(alto.find(tmp_path, granularty="article"))
     with pytest.raises(ValueError, match="granularity"):
-        list(alto.parse(ALTO_SAMPLES / "onb_v2_composed.xml", root=ALTO_SAMPLES,
-                        collection="x", kind="press", granularity="page"))
+        list(
+            alto.parse(
+                ALTO_SAMPLES / "onb_v2_composed.xml",
+                root=ALTO_SAMPLES,
+                collection="x",
+                kind="press",
+                granularity="page",
+            )
+        )
 
 
 # ---------------------------------------------------------------- the project's raw sample
@@ -184,18 +260,27 @@ def test_find_units(tmp_path: Path, bnl_root: Path) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "broken.xml").write_text("<alto><Layout>")
     units = [u.relative_to(tmp_path).as_posix() for u in alto.find(tmp_path)]
-    assert units == ["bad/broken.xml", f"bnl/{BNL_ISSUE}/{BNL_ISSUE}-mets.xml", "lone.xml", "onb"]
+    # the ONB pages keep their ANNOP/esj/1772/0057 folders (the year comes from the path)
+    assert units == [
+        "bad/broken.xml",
+        f"bnl/{BNL_ISSUE}/{BNL_ISSUE}-mets.xml",
+        "lone.xml",
+        "onb/ANNOP/esj/1772/0057",
+    ]
     with pytest.raises(SourceError, match="bad_xml"):
-        list(alto.parse(tmp_path / "bad" / "broken.xml", root=tmp_path, collection="c",
-                        kind="press"))
+        list(
+            alto.parse(tmp_path / "bad" / "broken.xml", root=tmp_path, collection="c", kind="press")
+        )
     # a broken page among good ones: a Reject, the folder's other pages still read
-    shutil.copy(tmp_path / "bad" / "broken.xml", tmp_path / "onb" / "00000009.xml")
-    records, pages, rejects = split(run(tmp_path / "onb", tmp_path, "c"))
+    onb_pages = tmp_path / "onb" / "ANNOP" / "esj" / "1772" / "0057"
+    shutil.copy(tmp_path / "bad" / "broken.xml", onb_pages / "00000009.xml")
+    records, pages, rejects = split(run(onb_pages, tmp_path, "c"))
     assert [r.reason for r in rejects] == ["missing_page"]
-    assert rejects[0].source_path == f"{tmp_path.name}/onb/00000009.xml"
+    assert rejects[0].source_path == f"{tmp_path.name}/onb/ANNOP/esj/1772/0057/00000009.xml"
     assert len(pages) == 5 and records[0].metadata["n_pages_missing"] == "1"
     # no METS and one folder: the collection root itself is the unit
-    assert list(alto.find(RAW / "onb-anno")) == [RAW / "onb-anno"]
+    onb = RAW / "onb-anno" / "ANNOP" / "esj" / "1772" / "0057"
+    assert list(alto.find(RAW / "onb-anno")) == [onb]
 
 
 def test_bnl_issue(bnl_root: Path) -> None:
@@ -207,7 +292,10 @@ def test_bnl_issue(bnl_root: Path) -> None:
     assert rec.title == "Luxemburger Zeitung – Journal de Luxembourg, 1858-12-07"
     assert rec.publisher == "Luxemburger Zeitung – Journal de Luxembourg"
     assert (rec.date_text, rec.date_start, rec.date_precision) == (
-        "1858-12-07", dt.date(1858, 12, 7), "day")
+        "1858-12-07",
+        dt.date(1858, 12, 7),
+        "day",
+    )
     assert rec.language == "fr" and rec.metadata["languages"] == "fr,de"
     assert rec.source_format == "mets+alto" and len(rec.source_sha256) == 64
     assert rec.source_path == f"bnl-luxzeit/{BNL_ISSUE}/{BNL_ISSUE}-mets.xml"
@@ -276,13 +364,16 @@ def test_onb_folder_of_pages() -> None:
     root = RAW / "onb-anno"
     if not root.exists():
         pytest.skip("data/raw/onb-anno absent")
-    records, pages, rejects = split(run(root, root, "onb-anno"))
+    (unit,) = alto.find(root)
+    records, pages, rejects = split(run(unit, root, "onb-anno"))
     assert rejects == [] and len(records) == 1
     rec = records[0]
-    assert rec.doc_id == "onb-anno:onb-anno" and rec.source_format == "alto"
-    assert [p.alto_path for p in pages] == [f"onb-anno/{n}.xml" for n in
-                                            ("00000007", "00000008", "00000010", "00000171",
-                                             "00000174")]
+    assert rec.doc_id == "onb-anno:ANNOP/esj/1772/0057" and rec.source_format == "alto"
+    assert rec.year == 1772  # from the ANNO path
+    assert [p.alto_path for p in pages] == [
+        f"onb-anno/ANNOP/esj/1772/0057/{n}.xml"
+        for n in ("00000007", "00000008", "00000010", "00000171", "00000174")
+    ]
     assert [p.page_number for p in pages] == [1, 2, 3, 4, 5]
     assert rec.text.startswith("L’ESPRIT\n\nOUVRAGE PÉRIODIQUE")
     assert rec.metadata["alto_version"] == "2.0" and rec.metadata["n_pages"] == "5"
@@ -311,8 +402,10 @@ def _press(collection: str) -> list[tuple[list[Record], list[Page], list[Reject]
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("collection", ["bnf-europeana", "bl-newspapers", "rero",
-                                        "bnl-luxembourg", "onb-anno", "chronam"])
+@pytest.mark.parametrize(
+    "collection",
+    ["bnf-europeana", "bl-newspapers", "rero", "bnl-luxembourg", "onb-anno", "chronam"],
+)
 def test_every_press_unit_parses(collection: str) -> None:
     results = _press(collection)
     assert results
@@ -334,9 +427,20 @@ def test_bnf_issues_metadata() -> None:
     ]
     jdpl = got["bnf-europeana:JDPL/18210801_1"]
     assert jdpl.date_text == "01.08.1821" and jdpl.date_precision == "day"
-    assert len(split(run(shared_path("press", "bnf-europeana", "Le-PJI", "19000603_1",
-                                     "19000603_1-METS.xml"),
-                         shared_path("press", "bnf-europeana"), "b"))[1]) == 8
+    assert (
+        len(
+            split(
+                run(
+                    shared_path(
+                        "press", "bnf-europeana", "Le-PJI", "19000603_1", "19000603_1-METS.xml"
+                    ),
+                    shared_path("press", "bnf-europeana"),
+                    "b",
+                )
+            )[1]
+        )
+        == 8
+    )
 
 
 @pytest.mark.shared
@@ -365,10 +469,14 @@ def test_rero_issue_date_from_folder_and_title_option() -> None:
     rec = split(run(unit, root, "rero"))[0][0]
     # the NDNP-style METS has no MODS title, date or language: date from the folder name
     assert (rec.date_text, rec.date_start, rec.metadata["date_source"]) == (
-        "18451228", dt.date(1845, 12, 28), "path")
+        "18451228",
+        dt.date(1845, 12, 28),
+        "path",
+    )
     assert rec.title is None and rec.language is None
     assert rec.metadata["journal_folder"] == "BLB" and rec.ocr_confidence == 0.5
-    rec = split(run(unit, root, "rero", newspaper_title="Der Bündner Landbote",
-                    use_word_confidence=False))[0][0]
+    rec = split(
+        run(unit, root, "rero", newspaper_title="Der Bündner Landbote", use_word_confidence=False)
+    )[0][0]
     assert rec.title == "Der Bündner Landbote, 1845-12-28" and rec.ocr_confidence is None
     assert "was kurz zuvor bestand iu Träumen" in rec.text
