@@ -27,6 +27,8 @@ LONG_S = "\u017f"  # ſ, kept by the OCR17 and many early-modern ground truths
 # and only the gaps between blocks are aligned cell by cell; keeps memory bounded on long pages.
 _MAX_ALIGN_CELLS = 40_000_000  # ~80 MB of uint16, ~1 s
 
+# a letter, a hyphen (ASCII, not sign, double oblique hyphen), a line break, a letter
+_LINE_HYPHEN = re.compile(r"(\w)[-\u00ac\u2e17][ \t]*\n\s*(\w)")
 _TOKENS = re.compile(r"\s*\S+\s*|\s+")  # a word with the spaces around it
 
 Op = tuple[str | None, str | None]  # (reference item, hypothesis item); None for a gap
@@ -40,11 +42,16 @@ def normalise_text(
     casefold: bool = False,
     strip_punctuation: bool = False,
     fold_long_s: bool = False,
+    join_hyphens: bool = False,
 ) -> str:
     """Normalise a text before scoring; by default only NFC and whitespace, keeping case.
 
     `fold_long_s` writes ſ as s: the reading the NLP stage sees (it normalises long s).
+    `join_hyphens` joins words broken at a line end (`ex-⏎plain` -> `explain`), as the ALTO
+    reader does: for line-faithful plain-text ground truth such as the Tesseract test pages.
     """
+    if join_hyphens:
+        text = _LINE_HYPHEN.sub(r"\1\2", text)
     if nfc:
         # NFC, never NFKC: NFKC folds ſ into s and would hide the long-s confusions.
         text = unicodedata.normalize("NFC", text)

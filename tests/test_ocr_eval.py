@@ -202,3 +202,14 @@ def test_aggregate_is_a_micro_average_over_sources() -> None:
     assert total["long_s_as_f"] == 1 and total["long_s_as_f_share"] == 1.0
     assert total["sources"]["one"]["cer"] == pytest.approx(0.25)
     assert total["sources"]["two"]["cer"] == pytest.approx(1 / 14)
+
+
+def test_join_hyphens_for_line_faithful_ground_truth() -> None:
+    # Tesseract test page 8071_093.3B.txt keeps line-end hyphens; the ALTO reader joins them
+    reference = "How could she ex-\nplain she was desperately"
+    joined = "How could she explain she was desperately"
+    assert normalise_text(reference, join_hyphens=True) == joined
+    assert cer(reference, joined, join_hyphens=True) == 0.0
+    assert normalise_text("vingt-\ndeux", join_hyphens=True) == "vingtdeux"
+    assert normalise_text("pour¬\n  suivre", join_hyphens=True) == "poursuivre"
+    assert normalise_text("a - b", join_hyphens=True) == "a - b"  # no line break: untouched
