@@ -8,9 +8,10 @@ read; external DTDs are never loaded and the parser never opens a network connec
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lxml import etree
 
@@ -43,6 +44,7 @@ def parse_xml(path: Path) -> etree._ElementTree:
     try:
         if path.stat().st_size == 0:
             raise SourceError("empty_file", str(path))
+        _check_prolog(path)
         tree = etree.parse(str(path), safe_parser())
     except SourceError:
         raise
@@ -59,6 +61,7 @@ def parse_xml_bytes(data: bytes) -> etree._ElementTree:
     if not data.strip():
         raise SourceError("empty_file", "no XML content")
     try:
+        _check_prolog(io.BytesIO(data))
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
         raise SourceError("bad_xml", f"{exc}") from exc
@@ -78,9 +81,10 @@ def refuse_entities(tree: etree._ElementTree) -> None:
 _refuse_entities = refuse_entities  # the name the adapters used before it was public
 
 
-def _check_prolog(path: Path) -> None:
+def _check_prolog(source: Path | IO[bytes]) -> None:
     """Read up to the root element's start and refuse a DTD that declares entities."""
-    for _event, el in etree.iterparse(str(path), events=("start",), **_ITER_SAFE):
+    target = str(source) if isinstance(source, Path) else source
+    for _event, el in etree.iterparse(target, events=("start",), **_ITER_SAFE):
         refuse_entities(el.getroottree())
         return
 

@@ -6,7 +6,6 @@ Specs: https://www.loc.gov/standards/alto/ and https://www.loc.gov/standards/met
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import os
 import re
@@ -23,8 +22,7 @@ from ingest._xml import (
     iterparse,
     localname,
     parse_xml,
-    refuse_entities,
-    safe_parser,
+    parse_xml_bytes,
     sha256_file,
 )
 from ingest.dates import parse_date
@@ -177,14 +175,7 @@ def _page_row(alto: AltoPage, *, doc_id: str, page_number: int, alto_path: str,
 
 def _parse_source(source: Path | bytes) -> etree._ElementTree:
     if isinstance(source, bytes | bytearray):
-        if not source.strip():
-            raise SourceError("empty_file", "no bytes")
-        try:
-            tree = etree.parse(io.BytesIO(bytes(source)), safe_parser())
-        except etree.XMLSyntaxError as exc:
-            raise SourceError("bad_xml", str(exc)) from exc
-        refuse_entities(tree)
-        return tree
+        return parse_xml_bytes(bytes(source))  # same safety checks as files
     return parse_xml(Path(source))
 
 
