@@ -58,13 +58,13 @@ def test_bad_row_is_rejected_with_its_line_and_the_rest_kept() -> None:
     items = parse_file(CABLES / "cablegate_missing_field.csv")
     records = [i for i in items if isinstance(i, Record)]
     rejects = [i for i in items if isinstance(i, Reject)]
-    assert [r.doc_id for r in records] == ["cablegate:1", "cablegate:2"]
+    assert [r.doc_id for r in records] == ["cablegate:m1", "cablegate:m2"]
     assert len(rejects) == 1
     assert rejects[0].reason == "wrong_field_count"
     text = (CABLES / "cablegate_missing_field.csv").read_text(encoding="utf-8")
     line_of_bad_row = text[: text.index('"1b",')].count("\n") + 1
     assert rejects[0].detail.startswith(f"line {line_of_bad_row}: 7 fields, expected 8")
-    assert records[1].metadata["line"] == str(text[: text.index('"2","2/25')].count("\n") + 1)
+    assert records[1].metadata["line"] == str(text[: text.index('"m2","2/25')].count("\n") + 1)
 
 
 def test_column_mapping_option(tmp_path: Path) -> None:
