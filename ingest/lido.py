@@ -194,7 +194,7 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 
 def _children(el: etree._Element | None, name: str) -> list[etree._Element]:
-    return [] if el is None else [c for c in el if c.tag == f"{L}{name}"]
+    return [] if el is None else list(el.iterchildren(f"{L}{name}"))
 
 
 def _child(el: etree._Element | None, name: str) -> etree._Element | None:

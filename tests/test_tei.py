@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from conftest import RAW, SAMPLES, shared_path
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from ingest import tei
@@ -425,3 +427,51 @@ def test_adapter_is_registered() -> None:
     assert "tei" in available_formats()
     assert get_adapter("tei") is tei
     assert set(tei.OPTIONS) == {"profile", "split", "plausible_years", "parts"}
+
+
+class _WordByWord(tei._Builder):
+    """The earlier reference: every word emitted on its own (3x slower, same text)."""
+
+    def add(self, text: str | None) -> None:
+        import re
+
+        if not text:
+            return
+        for piece in re.split(r"(\s+)", text):
+            if not piece:
+                continue
+            if piece.isspace():
+                if not self.glue:
+                    self.pending = max(self.pending, 1)
+            else:
+                self.emit(piece)
+
+
+_PIECES = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "brk1", "brk2", "brk3", "glue", "open", "close"]),
+        st.text(alphabet=" \n\t\u00a0.,;:—-abcé", max_size=12),
+    ),
+    max_size=25,
+)
+
+
+@given(_PIECES)
+def test_builder_collapses_like_word_by_word_emission(ops: list[tuple[str, str]]) -> None:
+    fast, slow = tei._Builder(), _WordByWord()
+    for builder in (fast, slow):
+        depth = 0
+        for op, text in ops:
+            if op == "add":
+                builder.add(text)
+            elif op.startswith("brk"):
+                builder.brk(int(op[-1]))
+            elif op == "glue":
+                builder.glue = True
+            elif op == "open":
+                builder.open_entity("PER")
+                depth += 1
+            elif depth:
+                builder.close_entity()
+                depth -= 1
+    assert fast.result() == slow.result()
