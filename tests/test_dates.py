@@ -78,6 +78,12 @@ CASES = [
     ("7 Xbre 1750", D(1750, 12, 7), D(1750, 12, 7), 1750, "day", False),
     ("9bre 1750", D(1750, 11, 1), D(1750, 11, 30), 1750, "month", False),
     ("7.12.1858", D(1858, 12, 7), D(1858, 12, 7), 1858, "day", False),
+    # LIDO displayDate (KENOM Notgeld): month.year and day ranges
+    ("10.1923", D(1923, 10, 1), D(1923, 10, 31), 1923, "month", False),
+    ("8.1923", D(1923, 8, 1), D(1923, 8, 31), 1923, "month", False),
+    ("07/2015", D(2015, 7, 1), D(2015, 7, 31), 2015, "month", False),
+    ("22.8.1923-1.10.1923", D(1923, 8, 22), D(1923, 10, 1), 1923, "range", False),
+    ("um 1939/1940?", D(1939, 1, 1), D(1940, 12, 31), 1939, "range", True),
     # French Republican calendar (Romme/equinox table, years I-XIV)
     ("18 brumaire an VIII", D(1799, 11, 9), D(1799, 11, 9), 1799, "day", False),
     ("1 vendémiaire an I", D(1792, 9, 22), D(1792, 9, 22), 1792, "day", False),
