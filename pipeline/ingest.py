@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import re
 import sys
 import time
 from collections import Counter
@@ -41,6 +42,42 @@ from pipeline.params import REPORTS, STAGED, CollectionConfig, ConfigError, load
 logger = logging.getLogger(__name__)
 
 STAGE = "ingest"
+
+# Rejects that report a broken *part* of a record the stage kept (its date): the record is in
+# documents.parquet, so these rows do not count towards ingest.max_reject_share.
+KEPT_REASONS = frozenset({"impossible_date", "implausible_year", "date_not_understood"})
+# Dates a source gives as explicitly unknown: nothing was lost, nothing to report.
+_NO_DATE = frozenset(
+    {
+        "",
+        "n.d.",
+        "nd",
+        "s.d.",
+        "sd",
+        "s.a.",
+        "o.j.",
+        "no date",
+        "undated",
+        "unknown",
+        "date not known",
+        "date unknown",
+        "sans date",
+        "ohne jahr",
+        "[n.d.]",
+        "[s.d.]",
+        "?",
+    }
+)
+_DATE_PROBLEMS = {
+    "impossible_date": "is not a real calendar date",
+    "implausible_year": "falls outside the plausible years of this source",
+    "date_not_understood": "was not understood as a date",
+}
+# UTF-8 bytes read as ISO-8859-1/cp1252 ("é" -> "Ã©"): a lead byte C2-F4 then continuation bytes.
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178"
+    "\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
+)
 
 
 @dataclass(frozen=True)
@@ -127,6 +164,23 @@ def _add_record(
             )
         )
         return
+    wrong = find_mojibake(record.text)
+    if wrong:
+        rejects.append(
+            Reject(
+                task.collection,
+                record.source_path or rel,
+                STAGE,
+                "wrong_encoding",
+                f"{record.doc_id}: the text reads {wrong!r}, UTF-8 bytes decoded as "
+                "ISO-8859-1/cp1252; fix the file's declared encoding (<?xml ... encoding=?>)",
+            )
+        )
+        return
+    problem = check_date(record)
+    if problem is not None:
+        reason, detail = problem
+        rejects.append(Reject(task.collection, record.source_path or rel, STAGE, reason, detail))
     language = normalise_code(record.language)
     metadata = dict(record.metadata)
     if language is None and task.detect_language:
@@ -139,6 +193,41 @@ def _add_record(
             language, prob = detect(record.text, candidates or None)
             metadata["language_source"] = f"py3langid:{prob:.3f}"
     records.append(replace(record, language=language, metadata=metadata))
+
+
+def find_mojibake(text: str, min_hits: int = 3) -> str | None:
+    """The first few mojibake runs when `text` is mostly UTF-8 read as a single-byte encoding.
+
+    At least `min_hits` runs that decode back to UTF-8, covering at least half of the non-ASCII
+    characters: a French or German text decoded right never looks like that.
+    """
+    hits = []
+    covered = 0
+    for m in _MOJIBAKE.finditer(text):
+        run = m.group()
+        try:
+            run.encode("cp1252" if any(ord(c) > 0xFF for c in run) else "latin-1").decode("utf-8")
+        except UnicodeError:
+            continue
+        hits.append(run)
+        covered += len(run)
+    if len(hits) < min_hits:
+        return None
+    non_ascii = sum(1 for c in text if ord(c) > 0x7F)
+    return " ".join(dict.fromkeys(hits[:5])) if covered * 2 >= non_ascii else None
+
+
+def check_date(record: Record) -> tuple[str, str] | None:
+    """(reason, detail) when the source wrote a date the record could not keep, else None."""
+    text = (record.date_text or "").strip()
+    if record.date_start is not None or text.lower() in _NO_DATE:
+        return None
+    flags = str(record.metadata.get("date_flag", "")).split(",")
+    reason = next((f for f in flags if f in _DATE_PROBLEMS), "date_not_understood")
+    return reason, (
+        f"{record.doc_id}: date {text!r} {_DATE_PROBLEMS[reason]}; the record is kept "
+        "without a date"
+    )
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -210,27 +299,55 @@ def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 def _drop_duplicate_ids(documents: pa.Table, collection: str) -> tuple[pa.Table, pa.Table]:
-    """Keep the first record of each doc_id; later ones become rejects (ids must be unique)."""
+    """Keep the first record of each doc_id and of each source file's content.
+
+    A later record with an id already seen is a `duplicate_id` reject; a record from a file whose
+    bytes equal an earlier file's (a copy under another name: its path-based id differs) is a
+    `duplicate_source` reject naming that file, so no text is counted twice.
+    """
     ids = documents.column("doc_id").to_pylist()
-    seen: set[str] = set()
-    keep, dupes = [], []
-    for i, doc_id in enumerate(ids):
-        (dupes if doc_id in seen else keep).append(i)
-        seen.add(doc_id)
-    if not dupes:
-        return documents, REJECT_SCHEMA.empty_table()
     paths = documents.column("source_path").to_pylist()
-    rejects = [
-        Reject(
-            collection,
-            paths[i] or "",
-            STAGE,
-            "duplicate_id",
-            f"{ids[i]} already produced by an earlier record",
-        )
-        for i in dupes
-    ]
+    hashes = documents.column("source_sha256").to_pylist()
+    seen: set[str] = set()
+    first_path: dict[str, str] = {}
+    keep: list[int] = []
+    rejects: list[Reject] = []
+    for i, doc_id in enumerate(ids):
+        digest, path = hashes[i] or "", paths[i] or ""
+        if digest:
+            first_path.setdefault(digest, path)
+        if doc_id in seen:
+            rejects.append(
+                Reject(
+                    collection,
+                    path,
+                    STAGE,
+                    "duplicate_id",
+                    f"{doc_id} already produced by an earlier record",
+                )
+            )
+        elif digest and first_path[digest] != path:
+            rejects.append(
+                Reject(
+                    collection,
+                    path,
+                    STAGE,
+                    "duplicate_source",
+                    f"{doc_id}: {path} has the same content as {first_path[digest]} "
+                    f"(sha256 {digest[:12]}...); only the first copy is kept",
+                )
+            )
+        else:
+            keep.append(i)
+        seen.add(doc_id)
+    if not rejects:
+        return documents, REJECT_SCHEMA.empty_table()
     return documents.take(keep), to_table(rejects, Reject)
+
+
+def count_lost(rejects: pa.Table) -> int:
+    """Rejects that stand for a unit or record missing from the documents (not KEPT_REASONS)."""
+    return sum(1 for r in rejects.column("reason").to_pylist() if r not in KEPT_REASONS)
 
 
 def summarise(
@@ -240,6 +357,7 @@ def summarise(
     years = [y for y in documents.column("year").to_pylist() if y is not None]
     conf = pc.mean(documents.column("ocr_confidence")).as_py() if len(documents) else None
     n_docs, n_rej = len(documents), len(rejects)
+    n_lost = count_lost(rejects)
     return {
         "collection": cfg.name,
         "kind": cfg.kind,
@@ -248,7 +366,8 @@ def summarise(
         "n_documents": n_docs,
         "n_pages": len(pages),
         "n_rejects": n_rej,
-        "reject_share": round(n_rej / (n_docs + n_rej), 4) if n_docs + n_rej else 0.0,
+        "n_rejects_kept": n_rej - n_lost,  # rows about a part of a kept record (its date)
+        "reject_share": round(n_lost / (n_docs + n_lost), 4) if n_docs + n_lost else 0.0,
         "rejects_by_reason": dict(sorted(Counter(rejects.column("reason").to_pylist()).items())),
         "n_words": int(pc.sum(documents.column("n_words")).as_py() or 0),
         "n_chars": int(pc.sum(documents.column("n_chars")).as_py() or 0),
@@ -271,6 +390,21 @@ def summarise(
     }
 
 
+def read_max_reject_share(settings: dict[str, Any]) -> float:
+    """ingest.max_reject_share as a share in [0, 1]; anything else is a ConfigError."""
+    value = settings.get("max_reject_share", 1.0)
+    try:
+        limit = float(value)
+    except (TypeError, ValueError):
+        limit = math.nan
+    if isinstance(value, bool) or not 0.0 <= limit <= 1.0:
+        raise ConfigError(
+            f"params.yaml: ingest.max_reject_share is {value!r}; set a share between 0 and 1 "
+            "(0.5 = the stage fails when more than half of the units are rejected)"
+        )
+    return limit
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="longue ingest",
@@ -288,16 +422,17 @@ def main(argv: list[str] | None = None) -> int:
         )
     cfg = params.collections[args.collection]
     settings = params.section("ingest")
+    limit = read_max_reject_share(settings)
     metrics = run(cfg, STAGED / cfg.name, dask_section=params.section("dask"), settings=settings)
     write_json(metrics, REPORTS / "ingest" / f"{cfg.name}.json")
     print(
         f"ingest {cfg.name}: {metrics['n_documents']} documents, {metrics['n_pages']} pages, "
         f"{metrics['n_rejects']} rejects {metrics['rejects_by_reason'] or ''}"
     )
-    limit = float(settings.get("max_reject_share", 1.0))
     if metrics["reject_share"] > limit:
         print(
-            f"ingest {cfg.name}: FAILED: {metrics['reject_share']:.1%} of the units were rejected, "
+            f"ingest {cfg.name}: FAILED: {metrics['reject_share']:.1%} of the units and records "
+            "were rejected, "
             f"above ingest.max_reject_share={limit:.1%} in params.yaml; see "
             f"{STAGED / cfg.name / 'rejects.parquet'}",
             file=sys.stderr,
