@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import re
 import resource
@@ -17,7 +16,6 @@ import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Iterator
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -39,9 +37,30 @@ BENCH = ROOT.parent / "shared" / "bench"
 DEFAULT_CACHE = Path(os.environ.get("LONGUE_BENCH_CACHE", "/tmp/longue-bench-warehouse"))
 # corpus -> (archive, glob inside it, adapter, collection kind, options, default language)
 CORPORA: dict[str, tuple[str, str, str, str, dict[str, str], str]] = {
-    "fredracor": ("fredracor.tar.gz", "fredracor/tei/*.xml", "tei", "book", {"profile": "dracor"}, "fr"),
-    "eltec-fra": ("eltec-fra.tar.gz", "eltec-fra/level1/*.xml", "tei", "book", {"profile": "eltec"}, "fr"),
-    "eltec-eng": ("eltec-eng.tar.gz", "eltec-eng/level1/*.xml", "tei", "book", {"profile": "eltec"}, "en"),
+    "fredracor": (
+        "fredracor.tar.gz",
+        "fredracor/tei/*.xml",
+        "tei",
+        "book",
+        {"profile": "dracor"},
+        "fr",
+    ),
+    "eltec-fra": (
+        "eltec-fra.tar.gz",
+        "eltec-fra/level1/*.xml",
+        "tei",
+        "book",
+        {"profile": "eltec"},
+        "fr",
+    ),
+    "eltec-eng": (
+        "eltec-eng.tar.gz",
+        "eltec-eng/level1/*.xml",
+        "tei",
+        "book",
+        {"profile": "eltec"},
+        "en",
+    ),
     "frus": ("frus.tar.gz", "frus/volumes/*.xml", "tei", "cable", {"profile": "frus"}, "en"),
     "tate": ("tate-artworks.jsonl.gz", "", "tate", "museum", {}, "en"),
 }
@@ -79,7 +98,8 @@ def tokenise_record(rec: Record, lang: str) -> dict[str, list[Any]]:
     """Regex tokens with lookup lemmas (lowercased; the lowercase form when not in the table)."""
     lemmas, stops = load_lemmas(lang)
     cols: dict[str, list[Any]] = {
-        k: [] for k in ("position", "sentence", "start_char", "text", "lemma", "is_stop", "is_alpha")
+        k: []
+        for k in ("position", "sentence", "start_char", "text", "lemma", "is_stop", "is_alpha")
     }
     sentence = 0
     for i, m in enumerate(TOKEN_RE.finditer(rec.text)):
@@ -109,7 +129,9 @@ def process_files(task: tuple[str, list[str], str, int]) -> tuple[int, int]:
     for name in files:
         path = Path(name)
         try:
-            items = list(module.parse(path, root=path.parent, collection=corpus, kind=kind, **options))
+            items = list(
+                module.parse(path, root=path.parent, collection=corpus, kind=kind, **options)
+            )
         except Exception as exc:  # a broken benchmark file is reported, not fatal
             logger.warning("%s: %s", path, exc)
             continue
@@ -216,9 +238,175 @@ def replicate(parquet: Path, min_rows: int) -> None:
     print(f"replicated {len(ids):,} documents to pass {min_rows:,} token rows")
 
 
-def iter_lines(cmd: list[str]) -> Iterator[str]:
-    proc = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
-    yield from proc.stdout.splitlines()
+def build_warehouse(cache: Path, sources: dict[str, list[Path]], memory_limit: str) -> Path:
+    """The benchmark warehouse (built once per cache; delete it to rebuild)."""
+    from warehouse.build import build
+
+    db = cache / "longue.duckdb"
+    if not db.exists():
+        started = time.perf_counter()
+        counts = build(db, sources, memory_limit=memory_limit)
+        elapsed = time.perf_counter() - started
+        print(
+            f"built {db} in {elapsed:.0f} s ({db.stat().st_size / 1e9:.2f} GB): "
+            + ", ".join(f"{k}={v:,}" for k, v in counts.items() if v)
+        )
+    return db
+
+
+def timed(fn: Any, repeat: int) -> tuple[Any, list[float]]:
+    """Run fn `repeat` times; its last result and every wall time."""
+    times: list[float] = []
+    result = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return result, times
+
+
+def side_api(db: Path, repeat: int) -> dict[str, Any]:
+    """The warehouse API as a notebook calls it (bootstrap CIs included in the timeline)."""
+    from warehouse import Warehouse
+
+    started = time.perf_counter()
+    wh = Warehouse.open(db)
+    out: dict[str, Any] = {"open_s": time.perf_counter() - started}
+    timeline, out["timeline_s"] = timed(lambda: wh.frequency(TERM, by="decade"), repeat)
+    kwic, out["kwic_s"] = timed(lambda: wh.kwic(TERM, window=WINDOW, limit=KWIC_LINES), repeat)
+    coll, out["collocates_s"] = timed(
+        lambda: wh.collocates(TERM, window=WINDOW, min_count=5, top=20), repeat
+    )
+    out["n_periods"] = len(timeline)
+    out["timeline_count"] = int(timeline["count"].sum())
+    out["kwic_lines"] = len(kwic)
+    out["kwic_first"] = " ".join(
+        [kwic["left"].iloc[0], f"[{kwic['match'].iloc[0]}]", kwic["right"].iloc[0]]
+    )
+    out["collocates_top"] = coll["collocate"].head(8).tolist()
+    wh.close()
+    return out
+
+
+def read_tokens(files: list[Path], columns: list[str]) -> pd.DataFrame:
+    """Token Parquet as a notebook user reads it: dictionary-encoded strings -> categoricals."""
+    strings = [c for c in columns if c in ("doc_id", "text", "lemma")]
+    return pq.read_table(files, columns=columns, read_dictionary=strings).to_pandas()
+
+
+def side_pandas(sources: dict[str, list[Path]], repeat: int) -> dict[str, Any]:
+    """The same three questions in pandas on the same Parquet, reading included."""
+    docs_files, tok_files = sources["documents"], sources["tokens"]
+
+    def read_docs() -> pd.Series:
+        docs = pq.read_table(docs_files, columns=["doc_id", "year"]).to_pandas()
+        return docs.set_index("doc_id")["year"]
+
+    def timeline() -> pd.DataFrame:
+        year = read_docs()
+        tok = read_tokens(tok_files, ["doc_id", "lemma", "is_alpha"])
+        decade = tok["doc_id"].map(year // 10 * 10)  # categorical map: once per document
+        frame = pd.DataFrame(
+            {
+                "decade": decade.astype("float64"),
+                "alpha": tok["is_alpha"],
+                "hit": tok["lemma"] == TERM,
+            }
+        ).dropna(subset=["decade"])
+        g = frame.groupby("decade").agg(total=("alpha", "sum"), count=("hit", "sum"))
+        g["per_million"] = 1e6 * g["count"] / g["total"]
+        return g
+
+    def bounds(tok: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        codes = tok["doc_id"].cat.codes.to_numpy()
+        change = np.flatnonzero(np.diff(codes)) + 1
+        starts = np.concatenate([[0], change])
+        ends = np.concatenate([change, [len(codes)]]) - 1
+        run = np.repeat(np.arange(len(starts)), np.diff(np.concatenate([starts, [len(codes)]])))
+        return starts[run], ends[run]
+
+    def kwic() -> pd.DataFrame:
+        year = read_docs()
+        tok = read_tokens(tok_files, ["doc_id", "text", "lemma"])
+        hits = np.flatnonzero((tok["lemma"] == TERM).to_numpy())
+        hit_year = tok["doc_id"].iloc[hits].map(year).astype("float64").to_numpy()
+        order = np.lexsort((hits, np.nan_to_num(hit_year, nan=np.inf)))
+        hits = hits[order][:KWIC_LINES]
+        first, last = bounds(tok)
+        text = tok["text"]
+        lines = []
+        for h in hits:
+            lo, hi = max(first[h], h - WINDOW), min(last[h], h + WINDOW)
+            lines.append(
+                (" ".join(text.iloc[lo:h]), text.iloc[h], " ".join(text.iloc[h + 1 : hi + 1]))
+            )
+        return pd.DataFrame(lines, columns=["left", "match", "right"])
+
+    def collocates() -> pd.DataFrame:
+        tok = read_tokens(tok_files, ["doc_id", "lemma", "is_alpha", "is_stop"])
+        lemma = tok["lemma"]
+        hits = np.flatnonzero((lemma == TERM).to_numpy())
+        first, last = bounds(tok)
+        pos = hits[:, None] + np.concatenate([np.arange(-WINDOW, 0), np.arange(1, WINDOW + 1)])
+        ok = (pos >= first[hits][:, None]) & (pos <= last[hits][:, None])
+        ctx = pos[ok]
+        codes = lemma.cat.codes.to_numpy()
+        counts = pd.Series(codes[ctx]).value_counts()
+        totals = pd.Series(codes).value_counts()
+        frame = pd.DataFrame({"count": counts, "total": totals.reindex(counts.index)})
+        frame = frame[frame["count"] >= 5]
+        frame["collocate"] = lemma.cat.categories[frame.index]
+        word = tok["is_alpha"].to_numpy() & ~tok["is_stop"].to_numpy()
+        good = pd.Series(word).groupby(codes).mean()
+        frame = frame[good.reindex(frame.index).fillna(0).to_numpy() >= 0.5]
+        frame = frame[frame["collocate"] != TERM]
+        frame["pmi"] = np.log2(frame["count"] * len(codes) / (len(ctx) * frame["total"]))
+        return frame.sort_values("pmi", ascending=False).head(20)
+
+    out: dict[str, Any] = {}
+    g, out["timeline_s"] = timed(timeline, repeat)
+    k, out["kwic_s"] = timed(kwic, repeat)
+    c, out["collocates_s"] = timed(collocates, repeat)
+    out["n_periods"] = len(g)
+    out["timeline_count"] = int(g["count"].sum())
+    out["kwic_lines"] = len(k)
+    out["kwic_first"] = " ".join([k["left"].iloc[0], f"[{k['match'].iloc[0]}]", k["right"].iloc[0]])
+    out["collocates_top"] = c["collocate"].head(8).tolist()
+    return out
+
+
+def run_side(side: str, cache: Path, repeat: int) -> dict[str, Any]:
+    """One side in its own interpreter; its results and peak memory (ru_maxrss)."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--side", side, "--cache", str(cache), "--repeat", str(repeat)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def report(api: dict[str, Any], pdx: dict[str, Any]) -> None:
+    """Side-by-side times (best of the repeats, and the first call), ratios and targets."""
+    targets = {"timeline_s": 0.1, "kwic_s": 0.5, "collocates_s": None}
+    print(f"\n{'question':<12}{'API first':>11}{'API best':>10}{'pandas':>10}{'ratio':>9}  target")
+    for key, limit in targets.items():
+        a_first, a_best, p_best = api[key][0], min(api[key]), min(pdx[key])
+        ratio = p_best / a_first
+        verdict = [f">=10x pandas: {'met' if ratio >= 10 else 'MISSED'}"]
+        if limit is not None:
+            verdict.append(f"< {limit} s: {'met' if a_first < limit else 'MISSED'}")
+        print(
+            f"{key[:-2]:<12}{a_first:>10.3f}s{a_best:>9.3f}s{p_best:>9.2f}s{ratio:>8.0f}x  "
+            + "; ".join(verdict)
+        )
+    print(
+        f"peak memory (ru_maxrss): API {api['maxrss_mb']:,.0f} MB, pandas "
+        f"{pdx['maxrss_mb']:,.0f} MB ({pdx['maxrss_mb'] / api['maxrss_mb']:.1f}x)"
+    )
+    for key in ("n_periods", "timeline_count", "kwic_lines", "kwic_first", "collocates_top"):
+        print(f"  {key}: API {api[key]!r} | pandas {pdx[key]!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,13 +414,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--min-rows", type=int, default=50_000_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--memory-limit", default="6GB", help="DuckDB limit for the build")
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument("--side", choices=("api", "pandas"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.side:
+        sources = prepare(args.cache, args.min_rows, args.workers)
+        result = (
+            side_api(args.cache / "longue.duckdb", args.repeat)
+            if args.side == "api"
+            else side_pandas(sources, args.repeat)
+        )
+        # Linux reports ru_maxrss in KiB
+        result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(f"load average before: {os.getloadavg()}")
     sources = prepare(args.cache, args.min_rows, args.workers)
-    print({k: len(v) for k, v in sources.items()})
     if args.prepare_only:
         return 0
+    build_warehouse(args.cache, sources, args.memory_limit)
+    con = duckdb.connect()
+    n_rows = con.execute(
+        "SELECT count(*) FROM read_parquet(?)", [[str(p) for p in sources["tokens"]]]
+    ).fetchone()[0]
+    con.close()
+    print(f"token rows: {n_rows:,} in {len(sources['tokens'])} Parquet files; term {TERM!r}")
+    # interleaved: API, pandas, API again (the second API run shows the warm-cache spread)
+    api = run_side("api", args.cache, args.repeat)
+    pdx = run_side("pandas", args.cache, 1)
+    api2 = run_side("api", args.cache, args.repeat)
+    for key in ("timeline_s", "kwic_s", "collocates_s"):
+        api[key] = [max(a, b) for a, b in zip(api[key], api2[key], strict=True)]
+    api["maxrss_mb"] = max(api["maxrss_mb"], api2["maxrss_mb"])
+    report(api, pdx)
+    print(f"load average after: {os.getloadavg()}")
     return 0
 
 

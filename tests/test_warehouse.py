@@ -1,4 +1,4 @@
-"""Warehouse build and query API on a small real warehouse (ELTeC novels + Tate records)."""
+"""Warehouse build and query API on a small real warehouse (ELTeC, Tate, FRUS, BnL press)."""
 
 from __future__ import annotations
 
@@ -50,11 +50,14 @@ def duckdb_types(schema: pa.Schema) -> dict[str, str]:
 
 
 def test_build_counts_match_inputs(fx: FixtureWarehouse) -> None:
-    assert fx.counts["documents"] == 24 == len(fx.documents)
+    # 4 novels + 20 Tate records + 21 FRUS documents + 1 newspaper issue (4 ALTO pages)
+    assert fx.counts["documents"] == 46 == len(fx.documents)
     assert fx.counts["tokens"] == len(fx.tokens)
-    assert fx.counts["pages"] == 0
+    assert fx.counts["pages"] == 4
     assert fx.counts["rejects"] == 1
-    assert fx.counts["doc_lengths"] == 24
+    assert fx.counts["doc_lengths"] == 46
+    # every token is one lemma posting (lemmas are never null here) and one word-form posting
+    assert fx.counts["term_positions"] == 2 * len(fx.tokens)
     assert fx.counts["topic_terms"] == 30  # 3 topics x 10 terms
     assert set(fx.counts) == set(TABLE_SCHEMAS) | set(DERIVED_TABLES)
     # nothing but the warehouse is left next to it
@@ -148,9 +151,10 @@ def test_frequency_count_equals_hand_count(wh: Warehouse, fx: FixtureWarehouse) 
 
 def test_frequency_by_word_form(wh: Warehouse, fx: FixtureWarehouse) -> None:
     f = wh.frequency("était", field="text", by="century")
-    assert f.set_index("period")["count"][1800] == expected_count(
-        fx, "était", 1870, "text"
-    ) + expected_count(fx, "était", 1860, "text")
+    # the 1860s and 1870s novels and the 1858 newspaper
+    assert f.set_index("period")["count"][1800] == sum(
+        expected_count(fx, "était", decade, "text") for decade in (1850, 1860, 1870)
+    )
     lemma = wh.frequency("être", by="century").set_index("period")["count"][1800]
     assert lemma > f.set_index("period")["count"][1800]  # the lemma gathers every form
 
@@ -176,16 +180,22 @@ def test_frequency_cis_contain_estimates_and_are_deterministic(wh: Warehouse) ->
 
 def test_frequency_split_and_filters(wh: Warehouse) -> None:
     f = wh.frequency("petit", by="century", split="language")
-    assert set(f["language"]) == {"fr", "en"}
+    assert set(f["language"]) == {"fr", "en"}  # the Luxembourg issue is detected as French
     fr = f[(f["language"] == "fr") & (f["period"] == 1800)].iloc[0]
-    assert fr["count"] > 0 and fr["n_docs"] == 2
+    assert fr["count"] > 0 and fr["n_docs"] == 3  # two novels and the newspaper
     museum = wh.frequency("sea", kinds="museum", by="century")
     # two Tate records say "sea"; the undated one (T04277) cannot be placed on a timeline
     assert museum["total"].sum() < 1000 and museum["count"].sum() == 1
+    cables = wh.frequency("sea", kinds="cable", by="century", split="collection")
+    assert cables["collection"].unique().tolist() == ["frus"]
     eng = wh.frequency("love", collections=["eltec-eng"], by="century")
     assert eng["n_docs"].tolist() == [2]
-    # no document here is OCR: a confidence threshold keeps them all
-    pd.testing.assert_frame_equal(wh.frequency("mer", min_ocr_confidence=0.9), wh.frequency("mer"))
+    # only the newspaper is OCR (mean word confidence 0.7843): 0.9 drops it, 0.7 keeps it
+    pd.testing.assert_frame_equal(wh.frequency("mer", min_ocr_confidence=0.7), wh.frequency("mer"))
+    strict = wh.frequency("mer", min_ocr_confidence=0.9).set_index("period")
+    loose = wh.frequency("mer").set_index("period")
+    assert loose.loc[1850, "n_docs"] - strict.loc[1850, "n_docs"] == 1
+    assert (loose.drop(index=1850)["n_docs"] == strict.drop(index=1850)["n_docs"]).all()
     with pytest.raises(ValueError):
         wh.frequency("mer", by="fortnight")
     with pytest.raises(ValueError):
@@ -207,8 +217,11 @@ def test_relfreq_macro_agrees_with_frequency(wh: Warehouse) -> None:
 
 
 def test_kwic_shows_source_context(wh: Warehouse, fx: FixtureWarehouse) -> None:
-    k = wh.kwic("mer", window=8)
+    k = wh.kwic("mer", window=8, kinds="book")
     assert len(k) == 9 and set(k["doc_id"]) == {FLEURIOT}
+    # and six times in the 1858 Luxembourg newspaper, which comes first in year order
+    everywhere = wh.kwic("mer", window=8)
+    assert len(everywhere) == 15 and everywhere["year"].tolist() == [1858] * 6 + [1874] * 9
     first = k.iloc[0]
     assert first["title"] == "En congé" and first["year"] == 1874
     # "... et nous irons jusqu'à la mer. »" then the next paragraph "Lui ai-je sauté au cou !"
@@ -227,16 +240,133 @@ def test_kwic_stays_inside_its_document(wh: Warehouse) -> None:
     celtic = k[k["doc_id"] == "tate:P20231"].iloc[0]
     assert celtic["left"] == "St Ives Bay and the Celtic"  # the title starts the record
     assert celtic["match"] == "Sea"
-    assert wh.kwic("mer", period=(1850, 1869)).empty
+    assert wh.kwic("mer", period=(1860, 1869)).empty
     assert len(wh.kwic("mer", period=(1870, 1879), limit=3)) == 3
     assert wh.kwic("mer", kinds="museum").empty
 
 
 def test_kwic_macro(wh: Warehouse) -> None:
     k = wh.sql("SELECT * FROM kwic(?, width := 3)", ["mer"])
-    assert len(k) == 9 and k.iloc[0]["left"] == "jusqu' à la"
+    assert len(k) == 15 and k[k["year"] == 1874].iloc[0]["left"] == "jusqu' à la"
     docs = wh.sql("SELECT * FROM docs_in(1870)")
     assert docs["title"].tolist() == ["The True History of Joshua Davidson", "En congé"]
+
+
+# --- collocates, kinds, entities, network ---------------------------------------------------
+
+
+def read_source(fx: FixtureWarehouse, name: str) -> pd.DataFrame:
+    return pd.concat([pd.read_parquet(p) for p in fx.sources[name]], ignore_index=True)
+
+
+def window_counts(fx: FixtureWarehouse, term: str, window: int) -> tuple[pd.Series, int]:
+    """Lemmas within `window` tokens of `term` inside each document, counted by hand."""
+    found: dict[str, int] = {}
+    slots = 0
+    for _, doc in fx.tokens.groupby("doc_id", sort=False):
+        lemmas = doc["lemma"].str.lower().tolist()
+        for i, lemma in enumerate(lemmas):
+            if lemma != term:
+                continue
+            for j in range(max(0, i - window), min(len(lemmas), i + window + 1)):
+                if j != i:
+                    slots += 1
+                    found[lemmas[j]] = found.get(lemmas[j], 0) + 1
+    return pd.Series(found), slots
+
+
+def test_collocates_count_and_measures_by_hand(wh: Warehouse, fx: FixtureWarehouse) -> None:
+    c = wh.collocates("mer", window=4, min_count=1, exclude_stopwords=False, top=None)
+    by_hand, slots = window_counts(fx, "mer", 4)
+    row = c.set_index("collocate").loc["le"]
+    assert row["count"] == by_hand["le"] >= 3  # "jusqu'à la mer": la -> lemma "le"
+    n = len(fx.tokens)
+    total = int((fx.tokens["lemma"].str.lower() == "le").sum())
+    assert row["collocate_total"] == total
+    expected = slots * total / n
+    assert row["expected"] == pytest.approx(expected)
+    assert row["pmi"] == pytest.approx(np.log2(by_hand["le"] / expected))
+    # Dunning's G2 from the 2x2 table, written out
+    o = np.array([by_hand["le"], slots - by_hand["le"], total - by_hand["le"]], dtype=float)
+    o = np.append(o, n - slots - o[2])
+    e = np.array(
+        [slots * total, slots * (n - total), (n - slots) * total, (n - slots) * (n - total)]
+    )
+    g2 = 2 * float(np.sum(o * np.log(o / (e / n))))
+    assert row["llr"] == pytest.approx(g2)
+    # punctuation never, stop words only when asked, the node term itself never
+    assert not c["collocate"].isin([".", ",", "mer"]).any()
+    content = wh.collocates("mer", window=4, min_count=1, top=None)
+    assert "le" not in set(content["collocate"]) and len(content) > 0
+    assert (
+        content["count"]
+        .le(c.set_index("collocate")["count"].reindex(content["collocate"]).to_numpy())
+        .all()
+    )
+    llr = wh.collocates("mer", window=4, min_count=1, measure="llr", top=5)
+    assert llr["llr"].is_monotonic_decreasing
+    assert wh.collocates("mer", period=(1850, 1869)).empty  # only the 1874 novel has "mer"
+    with pytest.raises(ValueError):
+        wh.collocates("mer", measure="dice")
+
+
+def test_compare_kinds_side_by_side(wh: Warehouse, fx: FixtureWarehouse) -> None:
+    k = wh.compare_kinds("sea", field="text", n_boot=300).set_index("kind")
+    assert list(k.index) == ["book", "cable", "museum", "press"]
+    kinds = fx.documents.set_index("doc_id")["kind"]
+    tok = fx.tokens.assign(kind=fx.tokens["doc_id"].map(kinds))
+    for kind, row in k.iterrows():
+        part = tok[tok["kind"] == kind]
+        assert row["count"] == int((part["text"].str.lower() == "sea").sum())
+        assert row["total"] == int(part["is_alpha"].sum())
+    # Tate: "St Ives Bay and the Celtic Sea" and the undated T04277 both count here
+    assert k.loc["museum", "count"] == 2 and k.loc["museum", "n_docs_with_term"] == 2
+    assert ((k["ci_low"] <= k["per_million"]) & (k["per_million"] <= k["ci_high"])).all()
+    dated = wh.compare_kinds("sea", field="text", period=(1000, 2100)).set_index("kind")
+    assert dated.loc["museum", "count"] == 1
+
+
+def test_entity_timeline(wh: Warehouse, fx: FixtureWarehouse) -> None:
+    ents = read_source(fx, "entities")
+    years = fx.documents.set_index("doc_id")["year"]
+    g = wh.entity_timeline("Gresham", by="decade").set_index("period")
+    mentioned = ents[ents["text"].str.lower() == "gresham"]
+    assert g.loc[1890, "n_mentions"] == len(mentioned[mentioned["doc_id"].map(years) >= 1890]) > 0
+    assert g.loc[1890, "n_docs_mentioning"] == mentioned["doc_id"].nunique()
+    assert g.loc[1890, "n_docs"] == 11  # the 1894 Nicaragua documents
+    assert ((g["ci_low"] <= g["share"]) & (g["share"] <= g["ci_high"])).all()
+    per = wh.entity_timeline("PER", by="century", origin="markup").set_index("period")
+    markup_per = ents[(ents["label"] == "PER") & (ents["origin"] == "markup")]
+    dated = markup_per[markup_per["doc_id"].map(years).notna()]
+    assert per["n_mentions"].sum() == len(dated) > 0
+    both = wh.entity_timeline("PER", by="century")
+    assert both["n_mentions"].sum() > per["n_mentions"].sum()
+    with pytest.raises(ValueError):
+        wh.entity_timeline("PER", origin="guess")
+
+
+def test_cable_network_both_modes(wh: Warehouse, fx: FixtureWarehouse) -> None:
+    docs = read_source(fx, "documents")
+    net = wh.cable_network()
+    edge = net[(net["source"] == "Baker") & (net["target"] == "Gresham")].iloc[0]
+    by_hand = docs[(docs["sender"] == "Baker") & (docs["recipient"] == "Gresham")]
+    assert edge["weight"] == len(by_hand) == 4  # d3, d4, d8, d11 of the 1894 volume
+    assert edge["first_year"] == edge["last_year"] == 1894
+    early = wh.cable_network(period=(1800, 1849))
+    assert set(early["last_year"]) <= set(range(1800, 1850)) and len(early) > 0
+    assert (early["source"] == "Mr. Clay").any()  # Clay to Gallatin, 1826
+    co = wh.cable_network(mode="co_mention", min_weight=1)
+    assert (co["source"] < co["target"]).all() or co.empty
+    ents = read_source(fx, "entities")
+    frus_ids = set(docs[docs["kind"] == "cable"]["doc_id"])
+    ents = ents[ents["doc_id"].isin(frus_ids) & ents["label"].isin(["PER", "ORG", "LOC"])]
+    top = co.iloc[0]
+    names = ents.assign(name=ents["text"].str.split().str.join(" "))
+    with_source = set(names[names["name"] == top["source"]]["doc_id"])
+    with_target = set(names[names["name"] == top["target"]]["doc_id"])
+    assert top["weight"] == len(with_source & with_target) >= 2
+    with pytest.raises(ValueError):
+        wh.cable_network(mode="everyone")
 
 
 # --- safety and concurrency ---------------------------------------------------------------
@@ -250,13 +380,31 @@ def test_injection_attempts_are_just_values(fx: FixtureWarehouse) -> None:
         assert w.frequency(INJECTION)["count"].sum() == 0
         assert w.kwic(INJECTION, kinds=[INJECTION]).empty
         assert w.neighbours(INJECTION).empty
+        assert w.neighbours("mer", periods=[INJECTION]).empty
+        assert w.collocates(INJECTION).empty
+        assert w.collocates("mer", kinds=INJECTION).empty
+        assert w.compare_kinds(INJECTION)["count"].sum() == 0
+        assert w.entity_timeline(INJECTION)["n_mentions"].sum() == 0
+        assert w.entity_timeline("PER", kinds=INJECTION).empty
+        assert w.cable_network(kinds=INJECTION).empty
+        assert w.cable_network(mode="co_mention", labels=[INJECTION]).empty
+        assert w.documents(kinds=INJECTION, collections=INJECTION).empty
+        assert w.frequency("mer", collections=INJECTION).empty
+        assert w.hits(INJECTION).empty and w.term_id(INJECTION) is None
+        for bad in ({"by": INJECTION}, {"field": INJECTION}, {"split": INJECTION}):
+            with pytest.raises(ValueError):
+                w.frequency("mer", **bad)
+        with pytest.raises(ValueError):
+            w.collocates("mer", measure=INJECTION)
+        with pytest.raises(ValueError):
+            w.entity_timeline("PER", match=INJECTION)
         assert (
             w.sql("SELECT count(*) AS n FROM documents WHERE title = ?", [INJECTION])["n"][0] == 0
         )
         with pytest.raises(duckdb.Error):
             w.sql("DROP TABLE documents")  # read-only
     with Warehouse.open(fx.db_path) as w:
-        assert w.sql("SELECT count(*) AS n FROM documents")["n"][0] == 24
+        assert w.sql("SELECT count(*) AS n FROM documents")["n"][0] == 46
 
 
 def test_two_readers_while_a_third_process_reads(fx: FixtureWarehouse) -> None:
@@ -275,9 +423,9 @@ def test_two_readers_while_a_third_process_reads(fx: FixtureWarehouse) -> None:
     )
     try:
         assert third.stdout is not None
-        assert third.stdout.readline().strip() == "9"  # the third reader is open now
+        assert third.stdout.readline().strip() == "15"  # the third reader is open now
         with Warehouse.open(fx.db_path) as a, Warehouse.open(fx.db_path) as b:
-            assert len(a.kwic("mer")) == len(b.kwic("mer")) == 9
+            assert len(a.kwic("mer")) == len(b.kwic("mer")) == 15
             assert (
                 a.documents(kinds="book")["doc_id"].tolist()
                 == b.documents(kinds="book")["doc_id"].tolist()
@@ -291,12 +439,12 @@ def test_rebuild_replaces_file_atomically(tmp_path: Path, fx: FixtureWarehouse) 
     db = tmp_path / "longue.duckdb"
     build(db, fx.sources)
     with Warehouse.open(db) as old:
-        assert old.sql("SELECT count(*) AS n FROM documents")["n"][0] == 24
-        only_books = {k: [p for p in v if "tate" not in str(p)] for k, v in fx.sources.items()}
+        assert old.sql("SELECT count(*) AS n FROM documents")["n"][0] == 46
+        only_books = {k: [p for p in v if "eltec" in str(p)] for k, v in fx.sources.items()}
         counts = build(db, only_books)
         assert counts["documents"] == 4
         # the open reader keeps its snapshot of the old file
-        assert old.sql("SELECT count(*) AS n FROM documents")["n"][0] == 24
+        assert old.sql("SELECT count(*) AS n FROM documents")["n"][0] == 46
         assert len(old.kwic("sea", field="text", kinds="museum")) == 2
         with Warehouse.open(db) as new:
             assert new.sql("SELECT count(*) AS n FROM documents")["n"][0] == 4
@@ -346,7 +494,9 @@ def test_plots_draw_lines_and_bands(wh: Warehouse) -> None:
 
     from warehouse.plots import plot_timeline, plot_topics
 
-    f = wh.frequency(["petit", "love"], by="century", split="kind", n_boot=100)
+    f = wh.frequency(
+        ["petit", "love"], by="century", split="kind", kinds=["book", "museum"], n_boot=100
+    )
     ax = plot_timeline(f)
     assert len(ax.get_lines()) == 4  # 2 terms x 2 kinds
     from matplotlib.collections import PolyCollection
@@ -363,6 +513,35 @@ def test_plots_draw_lines_and_bands(wh: Warehouse) -> None:
     assert len(ax2.get_lines()) == 3
     ax3 = plot_topics(wh.topics_over_time(), stacked=True, top=2)
     assert len(ax3.collections) == 2
+    plt.close("all")
+
+
+def test_network_and_neighbour_plots(wh: Warehouse) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from warehouse.plots import neighbours_table, plot_neighbours, plot_network
+
+    ax = plot_network(wh.cable_network(), top=10)
+    names = {t.get_text() for t in ax.texts}
+    assert {"Baker", "Gresham"} <= names and len(names) <= 20
+    # rows shaped like the pipeline's neighbours table (NEIGHBOUR_SCHEMA), two periods
+    nb = pd.DataFrame(
+        {
+            "period": ["1800-1899"] * 2 + ["1900-1999"] * 2,
+            "word": ["roi"] * 4,
+            "rank": [1, 2, 1, 2],
+            "neighbour": ["reine", "prince", "président", "reine"],
+            "similarity": [0.9, 0.8, 0.7, 0.6],
+        }
+    )
+    table = neighbours_table(nb)
+    assert table.columns.tolist() == ["1800-1899", "1900-1999"]
+    assert table.loc[1, "1900-1999"] == "président (0.70)"
+    fig = plot_neighbours(nb, top=2)
+    assert [a.get_title() for a in fig.axes] == ["1800-1899", "1900-1999"]
     plt.close("all")
 
 

