@@ -29,7 +29,11 @@ def notebook_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[FixtureWareh
 
 
 def test_there_are_notebooks() -> None:
-    assert "01-ld-tour.ipynb" in [p.name for p in NOTEBOOKS]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01-ld-tour.ipynb",
+        "02-ld-archivist-quality.ipynb",
+        "03-ld-cables-network.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -61,8 +65,13 @@ def test_notebook_runs_headless(
     streams = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert str(fx.db_path) in streams  # the notebook read the test warehouse
     assert Path(nb.cells[-1].outputs[0]["text"].strip()) == Path(sys.executable)
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # every notebook draws
     if path.name == "01-ld-tour.ipynb":
-        html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-        assert any("image/png" in o.get("data", {}) for o in outputs)  # the timeline
-        assert "Celtic" in html  # KWIC line of Tate P20231 "St Ives Bay and the Celtic Sea"
+        assert "Mr. Canning to Mr. King." in html  # KWIC of "king" reaches the 1826 cable
+        assert "accompagner" in html  # a collocate of "roi" in the 1858 Luxembourg paper
         assert "bad_xml" in html  # the rejected, truncated TEI file
+    if path.name == "02-ld-archivist-quality.ipynb":
+        assert "bad_xml" in html and "0.540107" in html  # the weak fourth BnL page
+    if path.name == "03-ld-cables-network.ipynb":
+        assert "Gresham" in html and "busiest sender: Baker" in streams

@@ -110,7 +110,8 @@ def wilson_interval(
     p = successes.astype(np.float64) / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return p, np.minimum(centre - half, p), np.maximum(centre + half, p)
+    low = np.clip(np.minimum(centre - half, p), 0.0, 1.0)
+    return p, low, np.clip(np.maximum(centre + half, p), 0.0, 1.0)
 
 
 def dunning_llr(count: np.ndarray, slots: float, totals: np.ndarray, n: float) -> np.ndarray:
@@ -618,15 +619,17 @@ class Warehouse:
     ) -> pd.DataFrame:
         """How many dated documents mention an entity (or any entity of a label), per period.
 
-        `entity` is an entity text (case-insensitive, exact) or a label such as PER or LOC;
-        match="auto" reads it as a label when it is one of the warehouse's labels. `origin`
+        `entity` is an entity text or a label such as PER or LOC. match="text" compares whole
+        texts (case-insensitive), "contains" finds it inside longer ones ("Baker" in "Mr.
+        Baker"), "label" takes every entity of that label, and "auto" reads it as a label when
+        it is one of the warehouse's labels, else as a text. `origin`
         keeps only "ner" or "markup" mentions. share = n_docs_mentioning / n_docs with a
         Wilson score interval.
 
         Returns columns period, n_mentions, n_docs_mentioning, n_docs, share, ci_low, ci_high.
         """
         width = bin_width(by)
-        check_choice("match", match, ("auto", "label", "text"))
+        check_choice("match", match, ("auto", "label", "text", "contains"))
         check_ci(ci)
         if origin is not None:
             check_choice("origin", origin, ("ner", "markup"))
@@ -635,7 +638,11 @@ class Warehouse:
         if match == "auto":
             labels = set(self.sql("SELECT DISTINCT label FROM entities")["label"])
             match = "label" if entity.strip() in labels else "text"
-        condition = "e.label = ?" if match == "label" else "lower(e.text) = lower(?)"
+        condition = {
+            "label": "e.label = ?",
+            "text": "lower(e.text) = lower(?)",
+            "contains": "contains(lower(e.text), lower(?))",
+        }[match]
         where, params = self.filter_documents(kinds)
         glue = " AND " if where else " WHERE "
         df = self.sql(
