@@ -46,16 +46,21 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     """Yield a fresh temporary directory that replaces directory `path` when the block succeeds.
 
     A killed run leaves only a `.tmp` sibling behind (removed by the next run), never a
-    half-written `path`.
+    half-written `path`; killed between the two renames, the next run first puts the previous
+    output back.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.parent / f".{path.name}.old.tmp"
+    if old.is_dir() and not path.exists():
+        # killed between moving the previous output aside and moving the new one in
+        os.replace(old, path)
+        logger.warning("restored %s from an interrupted run", path)
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
-        old = path.parent / f".{path.name}.old.tmp"
         if path.exists():
             os.replace(path, old)
         os.replace(tmp, path)
