@@ -12,6 +12,8 @@ import logging
 import random
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from pipeline import ingest
 from pipeline.params import ConfigError, load_params, parse_collection
@@ -567,3 +570,70 @@ def test_a_symlink_out_of_the_data_root_is_refused(tmp_path: Path) -> None:
         parse_collection(
             "books", {"kind": "book", "format": "tei", "path": "data/raw/link"}, tmp_path
         )
+
+
+def _threshold_repo(tmp_path: Path, limit: object) -> Path:
+    """A scratch repository whose only collection is tcp + 3 broken files + a bad date."""
+    from tests.test_crash_safety import make_scratch
+
+    repo = make_scratch(tmp_path / "repo")
+    books = repo / "data" / "raw" / "books"
+    shutil.copytree(repo / "data" / "raw" / "tcp", books)
+    chosen = {"malformed.xml", "garbage.xml", "empty.xml", "impossible_date.xml"}
+    for case in CASES:
+        if case.fmt == "tei" and case.name in chosen:
+            case.make(books, books / case.name)
+    params = yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8"))
+    params["collections"] = {
+        "books": {
+            "kind": "book",
+            "format": "tei",
+            "path": "data/raw/books",
+            "languages": ["en"],
+            "options": {"profile": "tcp"},
+        }
+    }
+    params["ingest"]["max_reject_share"] = limit
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    return repo
+
+
+def _ingest_cli(repo: Path) -> subprocess.CompletedProcess[str]:
+    from tests.test_crash_safety import scratch_env
+
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.ingest", "books"],
+        cwd=repo,
+        env=scratch_env(repo),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(("limit", "code"), [(0.2, 2), (0.3, 0), (0.5, 0)])
+def test_the_stage_fails_only_above_max_reject_share_and_says_so(
+    tmp_path: Path, limit: float, code: int
+) -> None:
+    proc = _ingest_cli(_threshold_repo(tmp_path, limit))
+    assert proc.returncode == code, proc.stderr[-2000:]
+    metrics = json.loads((tmp_path / "repo" / "reports" / "ingest" / "books.json").read_text())
+    # 3 lost files of 11 units (8 records kept); the bad date is a row but loses nothing
+    assert (metrics["n_documents"], metrics["n_rejects"], metrics["n_rejects_kept"]) == (8, 4, 1)
+    assert metrics["reject_share"] == round(3 / 11, 4)
+    if code:
+        assert "FAILED: 27.3% of the units and records were rejected" in proc.stderr
+        assert "above ingest.max_reject_share=20.0% in params.yaml" in proc.stderr
+        assert "rejects.parquet" in proc.stderr
+    else:
+        assert "FAILED" not in proc.stderr
+    assert "ingest books: 8 documents" in proc.stdout
+
+
+@pytest.mark.parametrize("limit", ["half", 1.5, -0.1, True])
+def test_a_bad_max_reject_share_is_a_configuration_error(tmp_path: Path, limit: object) -> None:
+    proc = _ingest_cli(_threshold_repo(tmp_path, limit))
+    assert proc.returncode == 2
+    assert "configuration error: params.yaml: ingest.max_reject_share" in proc.stderr
+    assert "set a share between 0 and 1" in proc.stderr
+    assert not (tmp_path / "repo" / "data" / "staged" / "books").exists()
