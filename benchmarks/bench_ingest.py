@@ -31,15 +31,7 @@ SHARED = ROOT.parent / "shared"
 FRUS_TAR = SHARED / "bench" / "frus.tar.gz"
 FRUS_VOLUME = "frus/volumes/frus1884.xml"
 LIDO_SOURCE = SHARED / "corpora" / "museum" / "lido" / "kenom_oai_chunk20.xml"
-ALTO_SOURCE = (
-    SHARED
-    / "corpora"
-    / "press"
-    / "bnl-luxembourg"
-    / "public_domain_006"
-    / "1858-12-07_01"
-    / "text"
-)
+ALTO_SOURCE = SHARED / "corpora" / "press" / "bnl-luxembourg"
 TAGS = {
     "tei": "{http://www.tei-c.org/ns/1.0}div",
     "lido": "{http://www.lido-schema.org}lido",
@@ -117,7 +109,7 @@ def build_lido(scratch: Path, size_mb: int) -> Path:
 
 def build_alto(scratch: Path, size_mb: int) -> Path:
     """One BnL ALTO v3 page whose PrintSpace content is repeated: a single huge page."""
-    page = sorted(ALTO_SOURCE.glob("*.xml"))[0]
+    page = sorted(ALTO_SOURCE.glob("*/text/*.xml"))[0]
     head, body, tail = _split(page.read_bytes(), b"<PrintSpace", b"</PrintSpace>")
     return _replicate(head, body, tail, scratch / f"alto-{size_mb}mb.xml", size_mb)
 
@@ -162,8 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             started = time.perf_counter()
             path = BUILDERS[fmt](args.scratch, size)
-            logger.info("built %s (%.0f MB) in %.1fs", path, path.stat().st_size / 1e6,
-                        time.perf_counter() - started)
+            logger.info(
+                "built %s (%.0f MB) in %.1fs",
+                path,
+                path.stat().st_size / 1e6,
+                time.perf_counter() - started,
+            )
             best: dict[str, dict[str, float]] = {}
             for _ in range(args.repeat):  # interleaved, best rate of each kept
                 for mode in ("lxml", "ours"):
@@ -172,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
                         best[mode] = r
             ours, raw = best["ours"], best["lxml"]
             if "error" in ours or "error" in raw:
-                print(f"{fmt:6} {size:>6} ours: {ours.get('error', 'ok')} lxml: "
-                      f"{raw.get('error', 'ok')}")
+                print(
+                    f"{fmt:6} {size:>6} ours: {ours.get('error', 'ok')} lxml: "
+                    f"{raw.get('error', 'ok')}"
+                )
                 continue
             print(
                 f"{fmt:6} {size:>6} {int(ours['n']):>9} {ours['mb_per_s']:>10.1f} "
