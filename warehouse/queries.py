@@ -542,10 +542,11 @@ class Warehouse:
     ) -> pd.DataFrame:
         """Words found within `window` tokens of `term` more often than chance.
 
-        Counts every token at distance 1..window on either side of a hit, inside its document
-        (punctuation and, by default, stop words are not candidates; the node term itself is
-        dropped). With N tokens in scope, W window slots, c the co-occurrences and c_y the
-        collocate's frequency in scope: expected = W * c_y / N, pmi = log2(c / expected) and
+        Counts the tokens at distance 1..window on either side of a hit, inside its document,
+        each position once even where two windows overlap (punctuation and, by default, stop
+        words are not candidates; occurrences of the node term itself are not slots). With N
+        tokens in scope, W window slots, c the co-occurrences and c_y the collocate's frequency
+        in scope: expected = W * c_y / N, pmi = log2(c / expected) and
         llr = Dunning's G2 on the 2x2 table (window slots vs the rest x collocate vs others),
         signed negative when c < expected. Sorted by `measure` ("pmi" or "llr").
 
@@ -562,13 +563,15 @@ class Warehouse:
         if node is None or hits.empty:
             return pd.DataFrame(columns=columns)
         pos, valid, taken = self.read_windows(hits, window, f"{field}_ids")
-        valid[:, window] = False  # the hit itself
         ids = taken.to_numpy(zero_copy_only=False).reshape(valid.shape)
-        ids = np.where(valid, np.nan_to_num(ids.astype(np.float64), nan=-1), -1).astype(np.int64)
-        ids = ids[ids >= 0]
+        ids = np.nan_to_num(ids.astype(np.float64), nan=-1).astype(np.int64)
+        # a token inside two overlapping windows is one slot, so count <= collocate_total
+        positions, first = np.unique(pos[valid], return_index=True)
+        ids = ids[valid][first]
+        ids = ids[(ids >= 0) & (ids != node)]
         slots = int(ids.size)
         found, counts = np.unique(ids, return_counts=True)
-        keep = (counts >= int(min_count)) & (found != node)
+        keep = counts >= int(min_count)
         found, counts = found[keep], counts[keep]
         if not len(found):
             return pd.DataFrame(columns=columns)
