@@ -106,3 +106,40 @@ STABILITY_SCHEMA = pa.schema(
         pa.field("top_overlap", pa.float64()),
     ]
 )
+
+# Garg et al. 2018 association of a target word with two word groups, per period (tidy: one row
+# per period, target, group pair and measure). relative_norm_distance = ||t - mean(B)|| -
+# ||t - mean(A)|| on unit vectors (> 0: t is closer to group A); cosine_difference =
+# cos(t, mean(A)) - cos(t, mean(B)) (> 0: closer to A). CI: percentile bootstrap over the
+# group words; seed_sd: standard deviation of the value across the retraining seeds.
+ASSOCIATION_SCHEMA = pa.schema(
+    [
+        pa.field("period", pa.string(), nullable=False),
+        pa.field("period_start", pa.int32(), nullable=False),
+        pa.field("target", pa.string(), nullable=False),
+        pa.field("group_a", pa.string(), nullable=False),
+        pa.field("group_b", pa.string(), nullable=False),
+        pa.field("measure", pa.string(), nullable=False),  # see the comment above
+        pa.field("value", pa.float64(), nullable=False),
+        pa.field("ci_low", pa.float64()),
+        pa.field("ci_high", pa.float64()),
+        pa.field("seed_sd", pa.float64()),  # null with a single seed
+        pa.field("n_group_a", pa.int32(), nullable=False),  # group words in the period's vocabulary
+        pa.field("n_group_b", pa.int32(), nullable=False),
+        pa.field("target_count", pa.int64(), nullable=False),  # occurrences in the period
+    ]
+)
+
+
+# One row per document: a fixed-size vector for "more like this" (models/docvec.py); the list
+# size is the embedding dimension (embeddings.vector_size).
+def doc_vector_schema(dim: int) -> pa.Schema:
+    """DOC_VECTOR schema for vectors of `dim` float32."""
+    return pa.schema(
+        [
+            pa.field("doc_id", pa.string(), nullable=False),
+            pa.field("method", pa.string(), nullable=False),  # "sif" or "doc2vec"
+            pa.field("n_words", pa.int64(), nullable=False),  # in-vocabulary tokens used
+            pa.field("vector", pa.list_(pa.float32(), dim), nullable=False),
+        ]
+    )

@@ -227,3 +227,34 @@ def test_save_and_load(result: embeddings.EmbeddingResult, tmp_path: Path) -> No
     assert list(loaded) == ["A", "B"]
     assert np.array_equal(loaded["B"].vectors, result.models["B"].vectors)
     assert Counter(loaded["A"].index_to_key) == Counter(result.models["A"].index_to_key)
+
+
+def test_document_vectors_and_more_like_this(corpus) -> None:
+    from models import docvec
+    from models.schemas import doc_vector_schema
+
+    tokens, _ = corpus
+    docs = docvec.doc_sentences(tokens)
+    assert len(docs) == len(set(tokens["doc_id"].to_pylist())) > 150
+    config = EmbeddingConfig(vector_size=40, epochs=5)
+    sentences = [s for d in sorted(docs) for s in docs[d]]
+    kv = docvec.train_words(sentences, config)
+    ids, matrix, ns = docvec.sif_vectors(docs, kv, Counter(w for s in sentences for w in s))
+    assert ids == sorted(docs) and matrix.shape == (len(ids), 40) and np.median(ns) > 300
+    sif = docvec.tabulate(ids, matrix, ns, "sif")
+    assert sif.schema == doc_vector_schema(40)
+    d2v = docvec.tabulate(*docvec.doc2vec_vectors(docs, config), "doc2vec")
+    both = pa.concat_tables([sif, d2v])
+    novel = {d: d.split(":")[1] for d in ids}  # Kavanagh's or Lynn's novel
+    # the nearest 500-token pieces of a novel are pieces of the same novel (measured: SIF
+    # 0.887, 0.842 without removing the first component; Doc2Vec 0.999)
+    assert docvec.neighbour_agreement(both, novel, k=5, method="sif") > 0.85
+    assert docvec.neighbour_agreement(both, novel, k=5, method="doc2vec") > 0.95
+    first = "eltec:ENG18552_Kavanagh:0000"
+    nb = docvec.more_like_this(both, first, k=5, method="sif")
+    assert len(nb) == 5 and first not in [d for d, _ in nb]
+    assert [s for _, s in nb] == sorted((s for _, s in nb), reverse=True)
+    with pytest.raises(ValueError, match="pass method"):
+        docvec.more_like_this(both, first, 5)
+    with pytest.raises(KeyError):
+        docvec.more_like_this(sif, "nope", 5)
