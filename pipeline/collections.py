@@ -88,7 +88,9 @@ class SampleReport:
 
     @property
     def reject_share(self) -> float:
-        n_rej = sum(self.rejects.values())
+        # the same rule as the stage: date rows keep their record, so they lose nothing
+        kept = ingest_stage.KEPT_REASONS
+        n_rej = sum(n for reason, n in self.rejects.items() if reason not in kept)
         return n_rej / (n_rej + self.n_records) if n_rej + self.n_records else 0.0
 
 
