@@ -34,7 +34,6 @@ NORMALISE_STEPS: tuple[str, ...] = ("long_s", "ligatures", "apostrophes", "uv_ij
 FALLBACKS: tuple[str, ...] = ("blank", "error")
 
 
-
 class ModelUnavailable(RuntimeError):
     """A configured spaCy package cannot be loaded and the config says fallback: error."""
 
@@ -48,24 +47,38 @@ class NlpConfig:
     fallback: str = "blank"  # "blank": spacy.blank + lookup lemmatizer + sentencizer; "error"
     batch_size: int = 64
     max_chars: int = 100_000  # longer texts are split (paragraph, then sentence, then hard cut)
+    # at most this many characters per nlp.pipe batch: spaCy's working memory grows with the
+    # characters of a batch (measured: 64 pieces of 100 k characters, 3 GB per worker), so a
+    # batch of novels is cut down to this, whatever batch_size says
+    batch_chars: int = 100_000
     normalise: tuple[str, ...] = ("long_s", "ligatures", "apostrophes")
 
     def __post_init__(self) -> None:
         # bad config fails loudly, before any worker starts
         unknown = [s for s in self.normalise if s not in NORMALISE_STEPS]
         if unknown:
-            raise ValueError(f"nlp normalise: unknown step(s) {unknown}; available: "
-                             f"{', '.join(NORMALISE_STEPS)}")
+            raise ValueError(
+                f"nlp normalise: unknown step(s) {unknown}; available: {', '.join(NORMALISE_STEPS)}"
+            )
         if self.fallback not in FALLBACKS:
             raise ValueError(f"nlp fallback {self.fallback!r}: use one of {FALLBACKS}")
-        if self.batch_size < 1 or self.max_chars < 1000:
-            raise ValueError("nlp batch_size must be >= 1 and max_chars >= 1000")
+        if self.batch_size < 1 or self.max_chars < 1000 or self.batch_chars < 1000:
+            raise ValueError("nlp batch_size must be >= 1, max_chars and batch_chars >= 1000")
         object.__setattr__(self, "disable", tuple(self.disable))
         object.__setattr__(self, "normalise", tuple(self.normalise))
 
     def __hash__(self) -> int:  # the models dict would make the generated hash fail
-        return hash((tuple(sorted(self.models.items())), self.disable, self.fallback,
-                     self.batch_size, self.max_chars, self.normalise))
+        return hash(
+            (
+                tuple(sorted(self.models.items())),
+                self.disable,
+                self.fallback,
+                self.batch_size,
+                self.max_chars,
+                self.normalise,
+                self.batch_chars,
+            )
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,8 +126,9 @@ def _normalise_uv_ij(text: str, language: str) -> str:
     return text
 
 
-def _rewrite(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
-             ) -> tuple[str, np.ndarray | None]:
+def _rewrite(
+    text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
+) -> tuple[str, np.ndarray | None]:
     """Apply a length-changing substitution; return the text and its map to the input offsets.
 
     The map has len(new) + 1 entries: entry i is the input offset of new character i, and the
@@ -139,8 +153,9 @@ def _rewrite(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]]
     return "".join(pieces), np.concatenate(offsets)
 
 
-def normalise_text(text: str, steps: tuple[str, ...], language: str = "fr"
-                   ) -> tuple[str, np.ndarray | None]:
+def normalise_text(
+    text: str, steps: tuple[str, ...], language: str = "fr"
+) -> tuple[str, np.ndarray | None]:
     """Normalise historical spellings; return (text for NLP, map to original offsets or None).
 
     None means offsets are unchanged (only 1:1 replacements, or nothing to do).
@@ -160,8 +175,9 @@ def normalise_text(text: str, steps: tuple[str, ...], language: str = "fr"
     return text, mapping
 
 
-def _compose(first: np.ndarray | None, text: str, second: np.ndarray | None
-             ) -> tuple[str, np.ndarray | None]:
+def _compose(
+    first: np.ndarray | None, text: str, second: np.ndarray | None
+) -> tuple[str, np.ndarray | None]:
     if first is None or second is None:
         return text, second if first is None else first
     return text, first[second]
@@ -204,10 +220,25 @@ def split_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
 # "a" 792 times in 106 k tokens, "does" -> "doe", "first" -> "1", "evening" -> "even"), where
 # the tokenizer splits a contraction ("ca|n't", "wo|n't"), and object pronouns it leaves alone.
 _LOOKUP_OVERRIDES: dict[str, dict[str, str]] = {
-    "en": {"as": "as", "an": "an", "does": "do", "first": "first", "evening": "evening",
-           "'s": "'s", "ca": "can", "wo": "will", "sha": "shall", "more": "more",
-           "most": "most", "well": "well", "I": "I", "me": "I", "him": "he", "us": "we",
-           "them": "they"},
+    "en": {
+        "as": "as",
+        "an": "an",
+        "does": "do",
+        "first": "first",
+        "evening": "evening",
+        "'s": "'s",
+        "ca": "can",
+        "wo": "will",
+        "sha": "shall",
+        "more": "more",
+        "most": "most",
+        "well": "well",
+        "I": "I",
+        "me": "I",
+        "him": "he",
+        "us": "we",
+        "them": "they",
+    },
 }
 
 
@@ -276,8 +307,11 @@ def _names(lang: str) -> frozenset[str]:
         return frozenset()
     with gzip.open(path, "rt", encoding="utf-8") as f:
         prob: dict[str, float] = json.load(f)
-    return frozenset(w for w, p in prob.items()
-                     if w[:1].isupper() and w[1:].islower() and p > prob.get(w.lower(), -99.0))
+    return frozenset(
+        w
+        for w, p in prob.items()
+        if w[:1].isupper() and w[1:].islower() and p > prob.get(w.lower(), -99.0)
+    )
 
 
 @Language.component("longue_paragraph_starts")
@@ -322,16 +356,26 @@ def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any
         if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
             nlp.add_pipe("sentencizer", first=True)
         nlp.add_pipe("longue_paragraph_starts", first=True)
-        desc: dict[str, Any] = {"language": lang, "requested": requested, "loaded": requested,
-                "version": f"{requested} {nlp.meta.get('version', '')}".strip(),
-                "fallback": False, "reason": None}
+        desc: dict[str, Any] = {
+            "language": lang,
+            "requested": requested,
+            "loaded": requested,
+            "version": f"{requested} {nlp.meta.get('version', '')}".strip(),
+            "fallback": False,
+            "reason": None,
+        }
     else:
         nlp, loaded = _load_blank(lang)
         logger.warning("nlp %s: %s; using %s", lang, reason, loaded)
-        desc = {"language": lang, "requested": requested, "loaded": loaded,
-                "version": f"spacy {_version('spacy')}; spacy-lookups-data "
-                           f"{_version('spacy-lookups-data')}",
-                "fallback": True, "reason": reason}
+        desc = {
+            "language": lang,
+            "requested": requested,
+            "loaded": loaded,
+            "version": f"spacy {_version('spacy')}; spacy-lookups-data "
+            f"{_version('spacy-lookups-data')}",
+            "fallback": True,
+            "reason": reason,
+        }
     if config.max_chars >= nlp.max_length:
         nlp.max_length = config.max_chars + 1
     desc["components"] = list(nlp.pipe_names)
@@ -401,8 +445,9 @@ def _strings(nlp: Language, hashes: np.ndarray, zero_is_null: bool = False) -> p
     """
     uniq, inverse = np.unique(hashes, return_inverse=True)
     strings = nlp.vocab.strings
-    values = pa.array([None if zero_is_null and h == 0 else strings[int(h)] for h in uniq],
-                      pa.string())
+    values = pa.array(
+        [None if zero_is_null and h == 0 else strings[int(h)] for h in uniq], pa.string()
+    )
     return values.take(pa.array(inverse.ravel(), pa.int64()))
 
 
@@ -431,8 +476,10 @@ def _add_chunk(state: _DocState, nlp: Language, doc: Doc, offset: int) -> None:
                 pa.array(sentence, pa.int32()),
                 pa.array(np.arange(state.n_tokens, state.n_tokens + n), pa.int32()),
                 pa.array(starts, pa.int64()),
-                pa.array([text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
-                         pa.string()),
+                pa.array(
+                    [text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
+                    pa.string(),
+                ),
                 _strings(nlp, arr[:, 2], zero_is_null=True),
                 _strings(nlp, arr[:, 3], zero_is_null=True),
                 _strings(nlp, arr[:, 4]),
@@ -447,24 +494,26 @@ def _add_chunk(state: _DocState, nlp: Language, doc: Doc, offset: int) -> None:
         state.n_sentences = int(sentence[-1]) + 1
         state.n_alpha += int(is_alpha.sum())
     for ent in doc.ents:
-        s, e = _to_original(state, np.array([ent.start_char + offset]),
-                            np.array([ent.end_char + offset]))
-        state.entities.append((state.text[s[0]:e[0]], ent.label_, int(s[0]), int(e[0])))
+        s, e = _to_original(
+            state, np.array([ent.start_char + offset]), np.array([ent.end_char + offset])
+        )
+        state.entities.append((state.text[s[0] : e[0]], ent.label_, int(s[0]), int(e[0])))
     state.n_entities += len(doc.ents)
     state.n_chunks += 1
 
 
-def _to_original(state: _DocState, starts: np.ndarray, ends: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _to_original(
+    state: _DocState, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     m = state.mapping
     if m is None:
         return starts, ends
     return m[starts], m[np.maximum(ends - 1, starts)] + 1
 
 
-def annotate(docs: Iterable[tuple[str, str, str | None]], config: NlpConfig,
-             default_language: str = "en"
-             ) -> tuple[pa.Table, pa.Table, pa.Table, list[dict[str, Any]]]:
+def annotate(
+    docs: Iterable[tuple[str, str, str | None]], config: NlpConfig, default_language: str = "en"
+) -> tuple[pa.Table, pa.Table, pa.Table, list[dict[str, Any]]]:
     """Annotate (doc_id, text, language) triples.
 
     Returns (tokens, entities, per-document stats, descriptions of the pipelines used); rows in
@@ -486,13 +535,15 @@ def annotate(docs: Iterable[tuple[str, str, str | None]], config: NlpConfig,
         for i in indices:
             states[i].model = desc["loaded"]
         chunks = _chunks(indices, normalised, config.max_chars)
-        for doc, (i, offset) in nlp.pipe(chunks, as_tuples=True, batch_size=config.batch_size):
-            _add_chunk(states[i], nlp, doc, offset)
+        for batch in _batches(chunks, config.batch_size, config.batch_chars):
+            for doc, (i, offset) in nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):
+                _add_chunk(states[i], nlp, doc, offset)
     return _tokens_table(states), _entities_table(states), _stats_table(states), described
 
 
-def _chunks(indices: list[int], normalised: dict[int, str], max_chars: int
-            ) -> Iterator[tuple[str, tuple[int, int]]]:
+def _chunks(
+    indices: list[int], normalised: dict[int, str], max_chars: int
+) -> Iterator[tuple[str, tuple[int, int]]]:
     for i in indices:
         norm = normalised.pop(i)  # released once cut into chunks
         if not norm.strip():
@@ -501,12 +552,29 @@ def _chunks(indices: list[int], normalised: dict[int, str], max_chars: int
             yield norm[a:b], (i, a)
 
 
+def _batches(
+    chunks: Iterable[tuple[str, tuple[int, int]]], size: int, chars: int
+) -> Iterator[list[tuple[str, tuple[int, int]]]]:
+    """Consecutive chunks, at most `size` of them and `chars` characters (or one longer chunk)."""
+    batch: list[tuple[str, tuple[int, int]]] = []
+    n = 0
+    for item in chunks:
+        if batch and (len(batch) >= size or n + len(item[0]) > chars):
+            yield batch
+            batch, n = [], 0
+        batch.append(item)
+        n += len(item[0])
+    if batch:
+        yield batch
+
+
 def _tokens_table(states: list[_DocState]) -> pa.Table:
     batches = []
     for st in states:
         for b in st.tokens:
             doc_id = pa.array([st.doc_id], pa.string()).take(
-                pa.array(np.zeros(b.num_rows, dtype=np.int64)))
+                pa.array(np.zeros(b.num_rows, dtype=np.int64))
+            )
             batches.append(pa.RecordBatch.from_arrays([doc_id, *b.columns], schema=TOKEN_SCHEMA))
         st.tokens = []
     if not batches:
@@ -546,8 +614,10 @@ def _stats_table(states: list[_DocState]) -> pa.Table:
 # ---------------------------------------------------------------------------------------------
 # Entities from source markup
 
-def markup_entities(doc_id: str, metadata_json: str | Mapping[str, Any] | None
-                    ) -> list[dict[str, Any]]:
+
+def markup_entities(
+    doc_id: str, metadata_json: str | Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
     """Entity rows (origin "markup") from the TEI adapter's "markup_entities" metadata.
 
     Accepts the value of that key (a JSON list of [text, label, start_char, end_char]) or the
@@ -584,19 +654,35 @@ def _markup_items(value: Any) -> list[Any]:
 
 def _markup_row(doc_id: str, item: Any) -> dict[str, Any] | None:
     if isinstance(item, Mapping):
-        item = [item.get("text"), item.get("label"), item.get("start_char", item.get("start")),
-                item.get("end_char", item.get("end"))]
+        item = [
+            item.get("text"),
+            item.get("label"),
+            item.get("start_char", item.get("start")),
+            item.get("end_char", item.get("end")),
+        ]
     if not isinstance(item, (list, tuple)) or len(item) != 4:
         return None
     text, label, start, end = item
     if not (isinstance(text, str) and text.strip() and isinstance(label, str) and label.strip()):
         return None
     if start is None and end is None:
-        return {"doc_id": doc_id, "text": text, "label": label, "start_char": None,
-                "end_char": None, "origin": "markup"}
+        return {
+            "doc_id": doc_id,
+            "text": text,
+            "label": label,
+            "start_char": None,
+            "end_char": None,
+            "origin": "markup",
+        }
     if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
         return None
     if not 0 <= start <= end:
         return None
-    return {"doc_id": doc_id, "text": text, "label": label, "start_char": start,
-            "end_char": end, "origin": "markup"}
+    return {
+        "doc_id": doc_id,
+        "text": text,
+        "label": label,
+        "start_char": start,
+        "end_char": end,
+        "origin": "markup",
+    }

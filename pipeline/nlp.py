@@ -50,7 +50,7 @@ class Task:
 
 def annotate_row_group(task: Task) -> dict[str, Any]:
     """Annotate one row group slice and write its part files (runs on a worker)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     table = (
         pq.ParquetFile(task.documents)
         .read_row_group(task.row_group, columns=["doc_id", "text", "language", "metadata"])
@@ -79,6 +79,7 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         "n_entities_markup": len(markup),
         "pipelines": described,
         "busy_s": time.perf_counter() - started,
+        "cpu_s": time.process_time() - cpu,
         **describe_process(),
     }
 
@@ -220,6 +221,7 @@ def summarise(
             "n_tasks": 0,
             "n_tokens": 0,
             "busy_s": 0.0,
+            "cpu_s": 0.0,
             "peak_rss_mb": w["peak_rss_mb"],
         }
     for r in results:
@@ -231,15 +233,19 @@ def summarise(
                 "n_tasks": 0,
                 "n_tokens": 0,
                 "busy_s": 0.0,
+                "cpu_s": 0.0,
                 "peak_rss_mb": 0.0,
             },
         )
         w["n_tasks"] += 1
         w["n_tokens"] += r["n_tokens"]
         w["busy_s"] += r["busy_s"]
+        w["cpu_s"] += r["cpu_s"]
         w["peak_rss_mb"] = max(w["peak_rss_mb"], r["peak_rss_mb"])
+    cpu = sum(w["cpu_s"] for w in workers.values())
     for w in workers.values():
         w["busy_s"] = round(w["busy_s"], 2)
+        w["cpu_s"] = round(w["cpu_s"], 2)
     return {
         "collection": collection,
         "n_documents": sum(r["n_documents"] for r in results),
@@ -256,6 +262,7 @@ def summarise(
         "disable": list(config.disable),
         "normalise": list(config.normalise),
         "batch_size": config.batch_size,
+        "batch_chars": config.batch_chars,
         "max_chars": config.max_chars,
         "cluster": {
             "kind": info["scheduler"],
@@ -269,6 +276,8 @@ def summarise(
         "annotate_s": round(annotate, 2),
         "tokens_per_s": round(n_tokens / elapsed, 1) if elapsed > 0 else None,
         "tokens_per_s_annotate": round(n_tokens / annotate, 1) if annotate > 0 else None,
+        # CPU time of the tasks in the workers: the stage's cost, whatever else loads the machine
+        "tokens_per_cpu_s": round(n_tokens / cpu, 1) if cpu > 0 else None,
     }
 
 
@@ -279,6 +288,7 @@ def config_from_params(section: dict[str, Any]) -> nlp_models.NlpConfig:
         "disable",
         "fallback",
         "batch_size",
+        "batch_chars",
         "max_chars",
         "normalise",
         "default_language",
