@@ -1107,6 +1107,11 @@ def _frus_people(doc: etree._Element, head: etree._Element | None) -> dict[str, 
         recipients = [t for e in head.xpath(".//*[@type='to']") if (t := _inline(e))]
         sender = "; ".join(senders) or None
         recipient = "; ".join(recipients) or None
+        # some volumes type the whole heading as the sender: "<persName type='from'>Mr. Bancroft
+        # to Mr. Buchanan</persName>"
+        whole = re.match(r"(.+?) to (.+)$", senders[0]) if len(senders) == 1 else None
+        if recipient is None and whole:
+            sender, recipient = whole[1], whole[2]
         if sender is None and recipient is None:
             words = re.sub(r"^No\.\s*\d+\.?\s*", "", _inline(head)).rstrip(". ")
             if m := re.match(r"Memorandum (?:by|of) (.+)$", words):
