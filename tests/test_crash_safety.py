@@ -237,11 +237,6 @@ def test_a_killed_warehouse_rebuild_leaves_readers_the_old_file(repo: Path, tmp_
         assert wh.sql("select count(*) n from documents")["n"][0] == 287
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="warehouse.build names its temporary file after the pid "
-    "and removes only its own: a killed build's .building file stays for ever",
-)
 def test_a_rebuild_clears_a_killed_builds_temporary_file(repo: Path, tmp_path: Path) -> None:
     db = tmp_path / "wh" / "longue.duckdb"
     docs = _staged_documents(tmp_path, "tcp")

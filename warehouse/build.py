@@ -97,6 +97,7 @@ def build(
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.building")
+    remove_stale_builds(db_path)
     remove_database(tmp_path)
     try:
         con = duckdb.connect(str(tmp_path))
@@ -197,6 +198,26 @@ def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         row = con.execute(f"SELECT count(*) FROM main.{quote_identifier(name)}").fetchone()
         counts[name] = int(row[0]) if row else 0
     return counts
+
+
+def remove_stale_builds(db_path: Path) -> None:
+    """Delete the temporary files of builds whose process is gone (a killed earlier run)."""
+    for tmp in db_path.parent.glob(f".{db_path.name}.*.building*"):
+        pid = tmp.name[len(db_path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and _process_alive(int(pid)):
+            continue  # another build is writing it right now
+        logger.info("removing %s left by a killed build", tmp.name)
+        tmp.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def remove_database(path: Path) -> None:
