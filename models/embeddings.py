@@ -38,10 +38,13 @@ class EmbeddingConfig:
     """Everything that decides the embeddings; mirrors the `embeddings:` section of params.yaml.
 
     `workers=1` makes training reproducible with a fixed seed (also in corpus_file mode, and
-    across processes); more workers can train faster but the order in which threads update the
-    shared vectors, hence the vectors, varies per run. Measured on 1.76 M tokens (10 ELTeC-eng
-    novels of the 1840s), 2 busy cores: 517k words/s from lists with 1 worker, 500k with 2;
-    corpus_file 494k (1 worker) and 460k (2 workers).
+    across processes); more workers train faster but the order in which threads update the
+    shared vectors, hence the vectors, varies per run. Measured (benchmarks/bench_embeddings.py,
+    1.94 M words of 12 ELTeC-eng novels, loadavg 2-5): 1 worker, lists 454k words/s, corpus_file
+    458k, raw gensim corpus_file 419k (a tie); 2 workers, lists 590k (one Python thread feeds
+    the workers), corpus_file 613-845k, raw gensim corpus_file 680-868k (noisy under load).
+    corpus_file is the default: as fast with 1 worker, and the fastest mode once `workers: 2`
+    is chosen and run-to-run identity is given up.
     """
 
     vector_size: int = 100
@@ -58,7 +61,7 @@ class EmbeddingConfig:
     watch_terms: tuple[str, ...] = ()
     seeds: tuple[int, ...] = (42, 43, 44)  # retrainings for the stability table
     use_lemma: bool = True
-    corpus_file: bool = False  # train from a LineSentence temp file (gensim's corpus_file mode)
+    corpus_file: bool = True  # train from a LineSentence temp file (gensim's corpus_file mode)
     top_drift: int = 20  # most-drifted words given neighbours and compared across seeds
 
 
