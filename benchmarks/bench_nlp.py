@@ -94,7 +94,10 @@ def read_chunks(documents: Path, config: nlp_models.NlpConfig) -> list[str]:
 
 
 def sample_chunks(chunks: list[str], tokens: int) -> list[str]:
-    """Every k-th chunk, about `tokens` tokens in all (~5.6 characters per French token)."""
+    """Every k-th chunk, about `tokens` tokens in all (~5.6 characters per French token); all
+    chunks when tokens <= 0 (the exact texts of the stage: slower, but no sampling error)."""
+    if tokens <= 0:
+        return chunks
     want = max(1, int(tokens * 5.6 / max(1, np.mean([len(c) for c in chunks]))))
     step = max(1, len(chunks) // want)
     return chunks[::step][:want]
@@ -129,6 +132,8 @@ def run_stage(
     metrics = nlp.run(
         "eltec-fra", documents, out, config, default_language="fr", dask_section=section
     )
+    peaks = {a: w["peak_rss_mb"] for a, w in metrics["workers"].items()}
+    print(f"peak RSS per worker (MB): {peaks}", flush=True)
     return metrics
 
 
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         "--subset-tokens",
         type=int,
         default=200_000,
-        help="tokens for each single-process and n_process measurement",
+        help="tokens for each single-process and n_process measurement; 0: the whole corpus",
     )
     parser.add_argument("--chars-per-row-group", type=int, default=500_000)
     parser.add_argument("--batch-size", type=int, default=64)

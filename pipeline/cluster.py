@@ -6,6 +6,7 @@ params.yaml `dask:`
   memory_limit: "auto"     # per worker
   scheduler: distributed   # "synchronous" runs in-process (debugging, tests)
   worker_timeout: 60       # seconds to wait for the first worker of an external scheduler
+  profile: false           # Dask's per-worker statistical profiler (costs CPU on spaCy stacks)
 Environment overrides: LONGUE_DASK_ADDRESS, LONGUE_DASK_SCHEDULER.
 """
 
@@ -35,6 +36,7 @@ def settings(section: dict[str, Any]) -> dict[str, Any]:
         "scheduler": "distributed",
         "dashboard": True,
         "worker_timeout": 60,  # seconds to wait for an external scheduler's first worker
+        "profile": False,  # Dask's statistical profiler in each worker (dashboard Profile tab)
     }
     out.update({k: v for k, v in section.items() if v is not None})
     if os.environ.get("LONGUE_DASK_ADDRESS"):
@@ -154,14 +156,17 @@ def cluster(section: dict[str, Any]) -> Iterator[Runner]:
         n = int(cfg["n_workers"] or os.cpu_count() or 1)
         # One process per core, one thread each: spaCy and Tesseract are CPU-bound and not
         # thread-parallel, so threads would only contend for the GIL or the cores.
-        local = LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=cfg["memory_limit"],
-            dashboard_address=":8787" if cfg["dashboard"] else None,
-            silence_logs=logging.WARNING,
-        )
+        # the nannies hand this configuration to the worker processes they start; the profiler
+        # samples the task thread's stack every 10 ms, deep in spaCy/thinc for this project
+        with dask.config.set({"distributed.worker.profile.enabled": bool(cfg["profile"])}):
+            local = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=cfg["memory_limit"],
+                dashboard_address=":8787" if cfg["dashboard"] else None,
+                silence_logs=logging.WARNING,
+            )
         client = Client(local)
         kind = "local"
     try:
