@@ -66,10 +66,13 @@ def run(params: Params, out: Path) -> dict[str, Any]:
     doc_periods = {
         d: p for d in doc_ids if d in years and (p := assign_period(years[d], periods)) is not None
     }
-    if config.model == "ldaseq":
-        result = topic_models.train_ldaseq(doc_ids, texts, doc_periods, periods, config)
-    else:
-        result = topic_models.train(doc_ids, texts, config)
+    try:
+        if config.model == "ldaseq":
+            result = topic_models.train_ldaseq(doc_ids, texts, doc_periods, periods, config)
+        else:
+            result = topic_models.train(doc_ids, texts, config)
+    except ValueError as exc:  # too little input for these params, or ldaseq on a big corpus
+        raise ConfigError(f"params.yaml topics: {exc}") from exc
     del texts
     prevalence = topic_models.prevalence_over_time(
         result.doc_topics,
