@@ -55,7 +55,7 @@ def test_controlled_shift_recovers_injected_words() -> None:
     for r in result["seeds"].values():
         assert len(r["ranks"]) == 6 and r["n_ranked"] > 200
     # 6 swapped words among ~550 ranked: far above chance, though halves this small leave
-    # some of them below unshifted words (measured: MRR 0.31, recall@20 0.83; chance 0.016)
+    # some of them below unshifted words (measured: MRR 0.33, recall@20 0.83; chance 0.016)
     assert result["mrr"]["mean"] > 10 * result["chance"]["mrr"], result
     assert result["mrr"]["mean"] > 0.2 and result["recall_at_20"]["mean"] >= 0.6, result
     assert result["chance"]["recall_at_20"] < 0.05
