@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from models import association as assoc
 from models import docvec, evaluation
@@ -178,7 +179,8 @@ def controlled_shift(
         return {"status": "skipped: no trained period"}
     largest = max(sizes, key=lambda p: (sizes[p], p))
     members = {d: p for d, p in doc_periods.items() if p == largest}
-    sentences = emb.sentences_by_period(tokens, members, config.use_lemma).get(largest, [])
+    mine = tokens.filter(pc.is_in(tokens.column("doc_id"), value_set=pa.array(sorted(members))))
+    sentences = emb.sentences_by_period(mine, members, config.use_lemma).get(largest, [])
     seeds = list(dict.fromkeys(config.seeds)) or [config.seed]
     try:
         metrics = evaluation.controlled_shift(sentences, config, shift, seeds)
