@@ -7,16 +7,14 @@ that editing one collection touches only its own stages and the corpus-wide ones
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import run_in
 
 VENV_BIN = Path(sys.executable).parent
 CORPUS_STAGES = {"topics", "embeddings", "evaluate_ocr", "warehouse"}
@@ -24,39 +22,13 @@ CORPUS_STAGES = {"topics", "embeddings", "evaluate_ocr", "warehouse"}
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
 
 
-def _run(args: list[str], cwd: Path, timeout: int = 1800) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", LONGUE_PROGRESS="0")
-    env.pop("LONGUE_ROOT", None)
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n"
-                             f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    return proc
-
-
-@pytest.fixture(scope="session")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh copy of the tracked files, as a new git repository, after one `dvc repro`."""
-    dest = tmp_path_factory.mktemp("clone") / "longue-duree"
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split("\n")
-    for rel in filter(None, files):
-        src = ROOT / rel
-        if not src.is_file() or rel.startswith(("data/staged", "data/nlp", "data/models",
-                                                 "data/warehouse", "reports/")):
-            continue
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dest / rel)
-    _run(["git", "init", "-q"], dest)
-    _run(["git", "add", "-A"], dest)
-    _run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "copy"],
-         dest)
-    _run(["dvc", "repro"], dest)
-    return dest
+@pytest.fixture(scope="module")
+def repo(reproduced_repo: Path) -> Path:
+    return reproduced_repo
 
 
 def _status_stages(repo: Path) -> set[str]:
-    out = _run(["dvc", "status", "--json"], repo).stdout
+    out = run_in(["dvc", "status", "--json"], repo).stdout
     import json
 
     return set(json.loads(out or "{}"))
@@ -107,7 +79,7 @@ def test_kwic_shows_real_context(repo: Path) -> None:
 
 def test_second_repro_runs_nothing(repo: Path) -> None:
     assert _status_stages(repo) == set()
-    out = _run(["dvc", "repro"], repo).stdout
+    out = run_in(["dvc", "repro"], repo).stdout
     assert "Running stage" not in out
 
 
