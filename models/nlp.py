@@ -266,14 +266,21 @@ class LookupLemmatizer:
         form = text.replace("’", "'")
         lower = form.lower()
         capitalised = form[:1].isupper()
-        result: str | None = self.overrides.get(form) or self.table.get(form)
+        result: str | None = self.overrides.get(form) or self._get(form)
         if result is None and (not capitalised or (at_start and form not in self.names)):
-            result = self.overrides.get(lower) or self.table.get(lower) or lower
+            result = self.overrides.get(lower) or self._get(lower) or lower
         if result is None:  # a name, "I", "LONDON"
             result = text
         if len(self.cache) < 500_000:
             self.cache[key] = result
         return result
+
+    def _get(self, form: str) -> str | None:
+        # some spacy-lookups-data tables (French) store each lemma as a one-element list
+        found = self.table.get(form)
+        if isinstance(found, list):
+            found = found[0] if found else None
+        return found
 
     def __call__(self, doc: Doc) -> Doc:
         at_start = True

@@ -28,6 +28,8 @@ MODEL_TABLES = {
     "periods": "embeddings/periods.parquet",
     "neighbours": "embeddings/neighbours.parquet",
     "drift": "embeddings/drift.parquet",
+    "association": "embeddings/association.parquet",
+    "doc_vectors": "embeddings/doc_vectors.parquet",
 }
 
 

@@ -296,3 +296,17 @@ def test_markup_entities() -> None:
     assert m.markup_entities("d", {"markup_entities": value})[0]["text"] == "Guizot"
     assert m.markup_entities("d", None) == [] and m.markup_entities("d", "{not json") == []
     assert m.markup_entities("d", "42") == []
+
+
+def test_french_blank_fallback_reads_list_valued_lookup_tables() -> None:
+    """spacy-lookups-data stores French lemmas as one-element lists: the fallback unwraps them."""
+    from models.nlp import NlpConfig, annotate
+
+    config = NlpConfig(models={"fr": "no_such_model_installed"})
+    tokens, _, _, described = annotate(
+        [("t:1", "Les chevaux étaient fatigués et les enfants dormaient.", "fr")], config
+    )
+    lemmas = dict(zip(tokens.column("text").to_pylist(), tokens.column("lemma").to_pylist(),
+                      strict=True))
+    assert lemmas["chevaux"] == "cheval" and lemmas["étaient"] == "être"
+    assert described[0]["fallback"] is True

@@ -24,6 +24,7 @@ from ingest.record import (
     TOKEN_SCHEMA,
 )
 from models.schemas import (
+    ASSOCIATION_SCHEMA,
     DOC_STATS_SCHEMA,
     DOC_TOPIC_SCHEMA,
     DRIFT_SCHEMA,
@@ -54,6 +55,16 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "periods": PERIOD_SCHEMA,
     "neighbours": NEIGHBOUR_SCHEMA,
     "drift": DRIFT_SCHEMA,
+    "association": ASSOCIATION_SCHEMA,
+    # vectors of any dimension: the embeddings stage writes fixed-size lists (vector_size)
+    "doc_vectors": pa.schema(
+        [
+            pa.field("doc_id", pa.string(), nullable=False),
+            pa.field("method", pa.string(), nullable=False),
+            pa.field("n_words", pa.int64(), nullable=False),
+            pa.field("vector", pa.list_(pa.float32()), nullable=False),
+        ]
+    ),
 }
 
 # Tables schema.sql derives from the inputs (reported in the row counts too).

@@ -799,6 +799,26 @@ class Warehouse:
             params.append(period_list)
         return self.sql(query + " ORDER BY p.period_start NULLS LAST, n.period, n.rank", params)
 
+    def more_like_this(self, doc_id: str, k: int = 10, method: str = "sif") -> pd.DataFrame:
+        """The k documents whose embeddings are closest (cosine) to `doc_id`'s."""
+        return self.sql(
+            "WITH q AS (SELECT vector FROM doc_vectors WHERE doc_id = ? AND method = ?) "
+            "SELECT v.doc_id, d.title, d.year, d.kind, "
+            "list_cosine_similarity(v.vector, q.vector) AS similarity "
+            "FROM doc_vectors v CROSS JOIN q JOIN documents d ON d.doc_id = v.doc_id "
+            "WHERE v.method = ? AND v.doc_id <> ? ORDER BY similarity DESC, v.doc_id LIMIT ?",
+            [doc_id, method, method, doc_id, int(k)],
+        )
+
+    def associations(self, target: str | None = None) -> pd.DataFrame:
+        """Garg-style association of target words with word groups, per period, with CIs."""
+        query = "SELECT * FROM association"
+        params: list[Any] = []
+        if target is not None:
+            query += " WHERE target = ?"
+            params.append(target)
+        return self.sql(query + " ORDER BY target, group_a, group_b, measure, period_start", params)
+
     def drift(self, top: int = 20, include_low_frequency: bool = False) -> pd.DataFrame:
         """Words whose aligned embeddings moved most between periods."""
         query = (

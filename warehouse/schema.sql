@@ -7,7 +7,8 @@
 --                     (decade/century = floor(year / 10|100) * 10|100: the 1800s are 1800-1899)
 --   pages, rejects, entities, doc_stats, doc_topics, topic_terms, topic_prevalence,
 --   topic_period_terms (each topic's top terms re-estimated per period), periods,
---   neighbours, drift  as written by the pipeline (empty when a stage has not run)
+--   neighbours, drift, association (Garg-style group associations per period),
+--   doc_vectors (document embeddings, sif/doc2vec)  as written by the pipeline (empty when a stage has not run)
 --   tokens            TOKEN_SCHEMA + doc_idx + gpos, sorted by (doc_idx, position). gpos is a
 --                     global token position, contiguous inside a document, so the context of a
 --                     hit is `gpos BETWEEN hit - w AND hit + w` (an equi-join on gpos + offset).
@@ -160,6 +161,9 @@ CREATE TABLE topic_period_terms AS
 CREATE TABLE periods AS SELECT * FROM _src_periods ORDER BY period_start;
 CREATE TABLE neighbours AS SELECT * FROM _src_neighbours ORDER BY word, period, rank;
 CREATE TABLE drift AS SELECT * FROM _src_drift ORDER BY word, from_period, to_period;
+CREATE TABLE association AS
+    SELECT * FROM _src_association ORDER BY target, group_a, group_b, measure, period_start;
+CREATE TABLE doc_vectors AS SELECT * FROM _src_doc_vectors ORDER BY method, doc_id;
 
 CREATE VIEW documents_with_quality AS
 SELECT d.doc_id, d.collection, d.kind, d.title, d.year, d.decade, d.century, d.language,
