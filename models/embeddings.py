@@ -62,6 +62,7 @@ class EmbeddingConfig:
     seeds: tuple[int, ...] = (42, 43, 44)  # retrainings for the stability table
     use_lemma: bool = True
     corpus_file: bool = True  # train from a LineSentence temp file (gensim's corpus_file mode)
+    drift_exclude: frozenset[str] = frozenset()  # e.g. stopwords: kept as anchors, not ranked
     top_drift: int = 20  # most-drifted words given neighbours and compared across seeds
 
 
@@ -314,6 +315,8 @@ def drift(
         nb = _top_neighbours(kv_by_period[b], words, config.top_k)
         ca, cb = counts_by_period[a], counts_by_period[b]
         for i, word in enumerate(words):
+            if word in config.drift_exclude:  # function words: anchors, not findings
+                continue
             sa, sb = set(na[i].tolist()), set(nb[i].tolist())
             union = sa | sb
             rows["word"].append(word)

@@ -10,7 +10,7 @@ import dataclasses
 import logging
 import time
 from collections import Counter
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from pipeline.params import MODELS, REPORTS, ConfigError, Params, load_params
 
 logger = logging.getLogger(__name__)
 
-TOKEN_COLUMNS = ["doc_id", "sentence", "position", "text", "lemma", "is_alpha"]
+TOKEN_COLUMNS = ["doc_id", "sentence", "position", "text", "lemma", "is_alpha", "is_stop"]
 
 
 EXTRA_SECTIONS = {"period", "association", "evaluation", "docvec"}
@@ -79,6 +79,14 @@ class DocvecConfig:
             raise ValueError(f"unknown method(s) {sorted(bad)}; use {', '.join(docvec.METHODS)}")
 
 
+def stopword_forms(tokens: pa.Table) -> frozenset[str]:
+    """Lowercased lemmas and forms of the tokens spaCy marked as stop words."""
+    stops = tokens.filter(pc.fill_null(tokens.column("is_stop"), False))
+    forms = set(pc.utf8_lower(stops.column("text")).to_pylist())
+    forms |= {w for w in pc.utf8_lower(stops.column("lemma")).to_pylist() if w}
+    return frozenset(forms)
+
+
 def run(params: Params, out: Path) -> dict[str, Any]:
     started = time.perf_counter()
     section = params.section("embeddings")
@@ -87,6 +95,9 @@ def run(params: Params, out: Path) -> dict[str, Any]:
     shift_config = _sub(section, "evaluation", evaluation.ShiftConfig)
     docvec_config = _sub(section, "docvec", DocvecConfig)
     tokens = read_many(nlp_dirs(params, "tokens"), columns=TOKEN_COLUMNS)
+    if not config.drift_exclude:
+        # spaCy's stop words stay alignment anchors but are not ranked as semantic change
+        config = replace(config, drift_exclude=stopword_forms(tokens))
     years = doc_years(params)
     periods = make_periods(period_spec, years.values())
     doc_periods = {d: p for d, y in years.items() if (p := assign_period(y, periods)) is not None}

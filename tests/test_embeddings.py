@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from pathlib import Path
@@ -258,3 +259,18 @@ def test_document_vectors_and_more_like_this(corpus) -> None:
         docvec.more_like_this(both, first, 5)
     with pytest.raises(KeyError):
         docvec.more_like_this(sif, "nope", 5)
+
+
+def test_excluded_words_are_anchors_but_not_ranked(result: embeddings.EmbeddingResult) -> None:
+    kv = {"A": result.models["A"], "B": result.models["B"]}
+    periods = [Period("A", 1850, 1859), Period("B", 1860, 1869)]
+    full = embeddings.drift(kv, result.counts, periods, CONFIG).to_pandas()
+    stop = frozenset({"the", "of", "and", "to", "a"})
+    kept = embeddings.drift(
+        kv, result.counts, periods, dataclasses.replace(CONFIG, drift_exclude=stop)
+    ).to_pandas()
+    assert stop & set(full.word) and not stop & set(kept.word)
+    # the remaining words keep exactly their distances: exclusion does not touch the alignment
+    merged = full.merge(kept, on=["word", "from_period", "to_period"])
+    assert len(merged) == len(kept)
+    assert (merged.cosine_distance_x == merged.cosine_distance_y).all()
