@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from ingest._paths import relative_source
 from ingest._xml import (
     iterparse,
     localname,
@@ -499,15 +500,6 @@ def parse(path: Path, *, root: Path, collection: str, kind: str = "press",
                                 opts=opts)
 
 
-def _rel(path: Path, root: Path) -> str:
-    """Path relative to the collection root's parent (so it starts with the collection folder)."""
-    base = root.parent
-    try:
-        return Path(os.path.relpath(path, base)).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def _local_id(path: Path, root: Path) -> str:
     rel = Path(os.path.relpath(path, root)).as_posix()
     if rel == ".":
@@ -530,16 +522,16 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
         except SourceError as exc:
             if single:
                 raise
-            yield Reject(collection, _rel(page_path, root), "ingest", "missing_page",
+            yield Reject(collection, relative_source(page_path, root), "ingest", "missing_page",
                          f"{exc.reason}: {exc.detail}")
             continue
         first = first or alto
         acc.add(alto)
         texts.append(alto.text)
         yield _page_row(alto, doc_id=doc_id, page_number=number,
-                        alto_path=_rel(page_path, root), image_path=None, use_wc=use_wc)
+                        alto_path=relative_source(page_path, root), image_path=None, use_wc=use_wc)
     if first is None:
-        yield Reject(collection, _rel(unit, root), "ingest", "no_text",
+        yield Reject(collection, relative_source(unit, root), "ingest", "no_text",
                      f"none of {len(pages)} ALTO pages could be read")
         return
     date_text, iso = _date_from_path(Path(os.path.relpath(unit, root)))
@@ -550,7 +542,7 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
     yield Record(
         doc_id=doc_id, collection=collection, kind=kind,  # type: ignore[arg-type]
         text="\n\n".join(t for t in texts if t),
-        source_path=_rel(unit, root),
+        source_path=relative_source(unit, root),
         source_format="alto",
         source_sha256=sha256_file(unit) if single else _sha256_of_files(pages),
         language=acc.language(),
@@ -926,7 +918,7 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
     n_missing = 0
     for page in pages:
         path = _resolve(page.alto.href if page.alto else None, mets.parent)
-        shown = _rel(path, root) if path else (page.alto.href if page.alto else "") or ""
+        shown = relative_source(path, root) if path else (page.alto.href if page.alto else "") or ""
         problem = _page_problem(path, root)
         alto: AltoPage | None = None
         if problem is None and path is not None:
@@ -936,7 +928,7 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
                 problem = f"{exc.reason}: {exc.detail}"
         if alto is None:
             n_missing += 1
-            yield Reject(collection, shown or _rel(mets, root), "ingest", "missing_page",
+            yield Reject(collection, shown or relative_source(mets, root), "ingest", "missing_page",
                          f"{issue.doc_id} page {page.number}: {problem}")
             continue
         first = first or alto
@@ -944,12 +936,12 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
         texts.append(alto.text)
         image = _resolve(page.image.href, mets.parent) if page.image else None
         yield _page_row(alto, doc_id=issue.doc_id, page_number=page.number, alto_path=shown,
-                        image_path=_rel(image, root) if image else None, use_wc=use_wc)
+                        image_path=relative_source(image, root) if image else None, use_wc=use_wc)
         if by_article and page.alto is not None:
             kept[page.alto.id] = alto
     yield from _unreferenced(mets, pages, root=root, collection=collection)
     if first is None:
-        yield Reject(collection, _rel(mets, root), "ingest", "no_text",
+        yield Reject(collection, relative_source(mets, root), "ingest", "no_text",
                      f"none of the {len(pages)} pages of {issue.doc_id} could be read")
         return
     metadata = {**_alto_metadata(first), **issue.metadata, "n_pages": str(len(pages)),
@@ -957,7 +949,7 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
     if metadata.get("dpi_source") == "given":
         metadata["dpi_source"] = "mets"
     common: dict[str, Any] = {
-        "collection": collection, "kind": kind, "source_path": _rel(mets, root),
+        "collection": collection, "kind": kind, "source_path": relative_source(mets, root),
         "source_format": "mets+alto", "source_sha256": sha256_file(mets),
         "publisher": issue.newspaper, "language": issue.language, "place": issue.place,
         **parse_date(issue.date_iso).record_fields(issue.date_text),
@@ -992,7 +984,7 @@ def _unreferenced(mets: Path, pages: list[_MetsPage], *, root: Path,
             continue
         for p in sorted(folder.glob("*.xml")):
             if p not in listed and p != mets and _sniff(p) == "alto":
-                yield Reject(collection, _rel(p, root), "ingest", "unreferenced_page",
+                yield Reject(collection, relative_source(p, root), "ingest", "unreferenced_page",
                              f"ALTO file not listed in {mets.name}")
 
 
@@ -1014,7 +1006,7 @@ def _articles(tree: etree._ElementTree, files: dict[str, _MetsFile],
     dmd = _dmd_mods(tree)
     arts = _article_divs(tree)
     if not arts:
-        yield Reject(collection, _rel(mets, root), "ingest", "no_articles",
+        yield Reject(collection, relative_source(mets, root), "ingest", "no_articles",
                      f"{issue.doc_id}: METS has no logical article structure")
         return
     area_index = _area_index(tree)
@@ -1048,7 +1040,7 @@ def _articles(tree: etree._ElementTree, files: dict[str, _MetsFile],
                     _Mods())
         text = _join_chunks(chunks)
         if not text:
-            yield Reject(collection, _rel(mets, root), "ingest", "no_text",
+            yield Reject(collection, relative_source(mets, root), "ingest", "no_text",
                          f"{issue.doc_id}/{art_id}: article has no readable text "
                          f"({unresolved} of {len(areas)} areas unresolved)")
             continue

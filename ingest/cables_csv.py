@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import dates
+from ingest._paths import relative_source
 from ingest._text import normalise_space
 from ingest._xml import sha256_file
 from ingest.record import Record, Reject, SourceError
@@ -97,13 +98,6 @@ def find(root: Path, **options: Any) -> Iterator[Path]:
     """Yield the CSV files under root, sorted."""
     opts = _check_options(options)
     yield from sorted(p for p in Path(root).rglob(str(opts["glob"])) if p.is_file())
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root.parent).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def place_of(origin: str) -> str | None:
@@ -207,7 +201,7 @@ def parse(
     path, root = Path(path), Path(root)
     if path.stat().st_size == 0:
         raise SourceError("empty_file", str(path))
-    source, sha = _rel(path, root), sha256_file(path)
+    source, sha = relative_source(path, root), sha256_file(path)
     names: list[str] = opts["columns"]
     first = True
     for line, row, error in _rows(path, opts):

@@ -39,7 +39,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from typing import Any
 from lxml import etree
 
 from ingest import dates
+from ingest._paths import relative_source
 from ingest._text import normalise_space
 from ingest._xml import iterparse, localname, sha256_file
 from ingest.language import normalise_code
@@ -116,13 +116,6 @@ def find(root: Path, **options: Any) -> Iterator[Path]:
     yield from sorted(p for p in Path(root).rglob(str(opts["glob"])) if p.is_file())
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return Path(os.path.relpath(path, root.parent)).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def _root_name(path: Path) -> tuple[str, str]:
     """(namespace, local name) of the root element, read from the first start event."""
     for _event, el in iterparse(path, events=("start",)):
@@ -142,7 +135,7 @@ def parse(
     namespace, name = _root_name(path)
     if not (namespace == LIDO_NS or name == "OAI-PMH"):
         raise SourceError("not_lido", f"{path}: root element {{{namespace}}}{name}")
-    source, sha = _rel(path, root), sha256_file(path)
+    source, sha = relative_source(path, root), sha256_file(path)
     n = 0
     for _event, el in iterparse(path, tag=f"{L}lido", events=("end",)):
         n += 1

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import dates
+from ingest._paths import relative_source
 from ingest._text import normalise_space
 from ingest._xml import sha256_file
 from ingest.language import normalise_code
@@ -114,13 +115,6 @@ def _value(row: Mapping[str, str | None], column: str) -> str | None:
     return None if value in _MISSING else value
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root.parent).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def parse(
     path: Path, *, root: Path, collection: str, kind: str = "book", **options: Any
 ) -> Iterator[Record]:
@@ -170,7 +164,7 @@ def parse(
         collection=collection,
         kind=kind,  # type: ignore[arg-type]
         text=text,
-        source_path=_rel(path, root),
+        source_path=relative_source(path, root),
         source_format="plaintext",
         source_sha256=sha256_file(path),
         title=title,

@@ -24,13 +24,13 @@ import csv
 import gzip
 import json
 import logging
-import os
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, cast
 
 from ingest import dates
+from ingest._paths import relative_source
 from ingest._xml import sha256_file
 from ingest.record import Record, Reject, SourceError
 
@@ -73,14 +73,6 @@ def find(root: Path, **options: Any) -> Iterator[Path]:
         if name.endswith((".json", ".jsonl", ".jsonl.gz")) or (
                 name.endswith(".csv") and _is_artwork_csv(p)):
             yield p
-
-
-def _rel(path: Path, root: Path) -> str:
-    """Path relative to the collection root's parent (so it starts with the collection folder)."""
-    try:
-        return Path(os.path.relpath(path, root.parent)).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _text(value: Any) -> str:
@@ -240,7 +232,7 @@ def _open_lines(path: Path) -> IO[bytes]:
 def _from_objects(objs: Iterable[tuple[int | None, Any]], *, path: Path, root: Path,
                   collection: str, kind: str, fmt: str, opts: Mapping[str, Any],
                   unit: str = "line") -> Iterator[Record | Reject]:
-    source, sha = _rel(path, root), sha256_file(path)
+    source, sha = relative_source(path, root), sha256_file(path)
     for line, obj in objs:
         where = f"{unit} {line}" if line is not None else ""
         if isinstance(obj, Reject):
@@ -310,7 +302,7 @@ def parse(path: Path, *, root: Path, collection: str, kind: str = "museum",
     common: dict[str, Any] = {"path": path, "root": root, "collection": collection, "kind": kind,
                               "opts": opts}
     if name.endswith((".jsonl", ".jsonl.gz")):
-        objs = _jsonl_objects(path, collection, _rel(path, root))
+        objs = _jsonl_objects(path, collection, relative_source(path, root))
         yield from _from_objects(objs, fmt="tate-jsonl", **common)
     elif name.endswith(".csv"):
         yield from _from_objects(_csv_objects(path), fmt="tate-csv", unit="row", **common)

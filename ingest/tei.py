@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from ingest import dates
+from ingest._paths import relative_source
 from ingest._xml import iterparse, localname, parse_xml, refuse_entities, sha256_file
 from ingest.language import normalise_code
 from ingest.record import Record, Reject, SourceError
@@ -461,7 +462,7 @@ def parse(
         opts=opts,
         profile=profile,
         sha256=sha256_file(path),
-        source_path=_relative(path, root),
+        source_path=relative_source(path, root),
     )
     logger.debug("%s: profile %s", path, profile)
     if profile == "frus" and opts["split"] != "none":
@@ -527,13 +528,6 @@ def _options(options: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"tei plausible_years {opts['plausible_years']!r} is not 'YYYY-YYYY'")
     opts["_years"] = (int(m[1]), int(m[2]))
     return opts
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root.parent))
-    except ValueError:
-        return str(path)
 
 
 # ---------------------------------------------------------------- profile detection

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest import get_adapter
+from ingest._paths import relative_source
 from ingest.language import detect, normalise_code
 from ingest.record import (
     DOCUMENT_SCHEMA,
@@ -104,7 +105,7 @@ def parse_units(task: Task) -> dict[str, Any]:
     rejects: list[Reject] = []
     for unit in task.units:
         path = Path(unit)
-        rel = _relative(path, root)
+        rel = relative_source(path, root)
         try:
             for item in adapter.parse(
                 path, root=root, collection=task.collection, kind=task.kind, **options
@@ -228,13 +229,6 @@ def check_date(record: Record) -> tuple[str, str] | None:
         f"{record.doc_id}: date {text!r} {_DATE_PROBLEMS[reason]}; the record is kept "
         "without a date"
     )
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root.parent))
-    except ValueError:
-        return str(path)
 
 
 def partition(units: list[Path], n_workers: int, max_size: int = 64) -> list[list[Path]]:
