@@ -14,7 +14,6 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,7 +24,6 @@ from ingest import tei  # noqa: E402
 from ingest.record import Record  # noqa: E402
 from models import embeddings as emb  # noqa: E402
 from models import evaluation  # noqa: E402
-from models.periods import Period  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -88,38 +86,17 @@ GOLD = (
 )
 
 
-def read_semeval_corpus(directory: Path) -> list[list[str]]:
-    """One SemEval corpus (lemmatised, one sentence per line; .txt or .txt.gz files)."""
-    import gzip
-
-    out: list[list[str]] = []
-    for path in sorted(directory.rglob("*.txt*")):
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as f:
-            out.extend(line.split() for line in f if line.strip())
-    return out
-
-
 def run_semeval(root: Path, language: str, config: emb.EmbeddingConfig) -> None:
     """Train both SemEval periods with our code and score the drift against the gold."""
-    c1, c2 = root / "corpus1", root / "corpus2"
-    if not (c1.is_dir() and c2.is_dir()):
+    result = evaluation.evaluate_semeval(root, GOLD, language, config)
+    if result is None:
         print(
             f"SemEval-2020 {language}: not evaluated: {root} has no corpus1/ and corpus2/ "
             "(the gold is in ../shared, the COHA-based corpora are not; no corpus in the "
             "registry covers 1810-1860 and 1960-2010: ELTeC-eng is 1840-1920)"
         )
         return
-    gold = evaluation.load_semeval_gold(GOLD, language)
-    s1, s2 = read_semeval_corpus(c1), read_semeval_corpus(c2)
-    counts = {"1": Counter(w for s in s1 for w in s), "2": Counter(w for s in s2 for w in s)}
-    kv = {
-        "1": emb.train_period(s1, config, config.seed),
-        "2": emb.train_period(s2, config, config.seed),
-    }
-    table = emb.drift(kv, counts, [Period("1", 0, 0), Period("2", 1, 1)], config)
-    graded = dict(zip(table["word"].to_pylist(), table["cosine_distance"].to_pylist(), strict=True))
-    print(f"SemEval-2020 {language}: {evaluation.score_semeval(graded, gold)}")
+    print(f"SemEval-2020 {language}: {result}")
 
 
 def main(argv: list[str] | None = None) -> int:

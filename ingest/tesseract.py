@@ -63,6 +63,9 @@ PDF_DPI = 300  # rendering resolution of PDF pages when the `dpi` option is not 
 PREPROCESS = ("none", "grayscale", "binarize", "upscale", "deskew")
 LONG_S = ("none", "lexicon")
 UNITS = ("folder", "file")
+# A page takes about a second of Tesseract: one unit per Dask task keeps every worker busy to
+# the end of the run (pipeline.ingest.partition).
+UNITS_PER_TASK = 1
 
 # Tesseract writes the path of its temporary input file here; replaced by the real image path
 # so that the ALTO artefact is the same run after run.
@@ -198,18 +201,57 @@ def ocr_page(
 ) -> bytes:
     """OCR one page image with one Tesseract run and return its ALTO XML bytes.
 
+    A single-frame image file with nothing to preprocess goes to Tesseract as it is, like the
+    `tesseract` CLI (same pixels, same resolution tag). Anything else is handed over as an
+    uncompressed PNM file: pytesseract's default, PNG, costs about a fifth of the OCR time to
+    encode (benchmarks/README.md, "OCR"); the image's own resolution tag is passed as --dpi.
+
     `timeout` (seconds): Tesseract is killed and RuntimeError('Tesseract process timeout')
     raised when the page takes longer (pytesseract's own timeout).
     """
+    config_timeout = timeout or 0
     if isinstance(image, (str, Path)):
-        with Image.open(image) as opened:
+        path = Path(image)
+        if preprocess == "none" and _tesseract_reads(path):
+            alto: bytes = pytesseract.image_to_alto_xml(
+                str(path), lang=languages, config=build_config(psm, dpi), timeout=config_timeout
+            )
+            return alto
+        with Image.open(path) as opened:
             opened.load()
             image = opened.copy()
     prepared = preprocess_image(image, preprocess)
-    alto: bytes = pytesseract.image_to_alto_xml(
-        prepared, lang=languages, config=build_config(psm, dpi), timeout=timeout or 0
+    if prepared.mode in ("1", "L", "RGB"):
+        prepared.format = "PPM"  # pytesseract writes its temporary file in this format
+    if dpi is None:
+        dpi = _image_dpi(image)
+        if dpi and preprocess == "upscale":
+            dpi *= 2
+    alto = pytesseract.image_to_alto_xml(
+        prepared, lang=languages, config=build_config(psm, dpi), timeout=config_timeout
     )
     return alto
+
+
+def _tesseract_reads(path: Path) -> bool:
+    """True for a single-frame image Tesseract can read itself (no alpha, no 16 bits)."""
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return False
+    try:
+        with Image.open(path) as image:
+            return int(getattr(image, "n_frames", 1)) == 1 and image.mode in ("1", "L", "RGB", "P")
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+        return False
+
+
+def _image_dpi(image: Image.Image) -> int | None:
+    """The horizontal resolution tag of an image, when it has a plausible one."""
+    value = (image.info or {}).get("dpi")
+    try:
+        x = round(float(value[0])) if value else 0
+    except (TypeError, ValueError, IndexError):
+        return None
+    return x if 70 <= x <= 2400 else None
 
 
 def ocr_text(
@@ -597,7 +639,9 @@ def parse(
             # a page of a multi-page TIFF is addressed as file.tif#<frame>, 1-based
             image_path_page = f"{image_path}#{frame + 1}" if n_frames > 1 else image_path
             try:
-                alto = ocr_page(image, languages, psm, preprocess, page_dpi, timeout)
+                # a one-frame image file goes to Tesseract as it is (no re-encoding)
+                source = file if n_frames == 1 and file.suffix.lower() != ".pdf" else image
+                alto = ocr_page(source, languages, psm, preprocess, page_dpi, timeout)
             except pytesseract.TesseractNotFoundError:
                 raise  # an installation problem, not a bad page: fail loudly
             except (pytesseract.TesseractError, OSError, RuntimeError, ValueError) as exc:

@@ -212,3 +212,48 @@ def score_semeval(
         float(np.mean([pred[t] == int(gold[t]["binary"]) for t in pred])) if pred else None
     )
     return out
+
+
+def read_semeval_corpus(directory: Path) -> list[list[str]]:
+    """One SemEval-2020 corpus: lemmatised, one sentence per line, in .txt or .txt.gz files."""
+    import gzip
+
+    out: list[list[str]] = []
+    for path in sorted(directory.rglob("*.txt*")):
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as f:
+            out.extend(line.split() for line in f if line.strip())
+    return out
+
+
+def evaluate_semeval(
+    corpus_root: Path,
+    gold_root: Path,
+    language: str,
+    config: emb.EmbeddingConfig,
+) -> dict[str, Any] | None:
+    """Train corpus1/ and corpus2/ of a SemEval language folder with our embeddings code and
+    score the drift ranking against the gold; None when the corpora are not there.
+
+    The corpora are distributed separately from the gold (the English ones derive from COHA);
+    put a language's corpus1/ and corpus2/ folders under `corpus_root`. The graded score is the
+    cosine distance after Procrustes alignment (`embeddings.drift`); the binary call is the
+    top of that ranking, as many as the gold has changed targets (see `score_semeval`).
+    """
+    c1, c2 = corpus_root / "corpus1", corpus_root / "corpus2"
+    if not (c1.is_dir() and c2.is_dir()):
+        logger.warning("SemEval-2020 %s: no corpus1/ and corpus2/ under %s", language, corpus_root)
+        return None
+    gold = load_semeval_gold(gold_root, language)
+    s1, s2 = read_semeval_corpus(c1), read_semeval_corpus(c2)
+    counts = {"1": Counter(w for s in s1 for w in s), "2": Counter(w for s in s2 for w in s)}
+    kv = {
+        "1": emb.train_period(s1, config, config.seed),
+        "2": emb.train_period(s2, config, config.seed),
+    }
+    table = emb.drift(kv, counts, [Period("1", 0, 0), Period("2", 1, 1)], config)
+    graded = dict(zip(table["word"].to_pylist(), table["cosine_distance"].to_pylist(), strict=True))
+    return score_semeval(graded, gold) | {
+        "language": language,
+        "n_tokens": {"corpus1": sum(counts["1"].values()), "corpus2": sum(counts["2"].values())},
+    }

@@ -232,7 +232,11 @@ def check_date(record: Record) -> tuple[str, str] | None:
 
 
 def partition(units: list[Path], n_workers: int, max_size: int = 64) -> list[list[Path]]:
-    """Contiguous chunks, about four per worker, so order (and output) stays deterministic."""
+    """Contiguous chunks, about four per worker, so order (and output) stays deterministic.
+
+    An adapter whose units are slow (OCR: a second or more per page) sets `UNITS_PER_TASK`
+    (passed as max_size): with one page per task no worker waits for another's last chunk.
+    """
     if not units:
         return []
     size = max(1, min(max_size, math.ceil(len(units) / (4 * max(1, n_workers)))))
@@ -267,9 +271,13 @@ def run(
                 cfg.languages,
                 bool(settings.get("detect_language", True)),
             )
-            for chunk in partition(units, runner.info["workers"])
+            for chunk in partition(
+                units, runner.info["workers"], getattr(adapter, "UNITS_PER_TASK", 64)
+            )
         ]
-        results = runner.map(parse_units, tasks, desc=f"ingest {cfg.name}")
+        results = runner.map(
+            parse_units, tasks, desc=f"ingest {cfg.name}", sizes=[_task_bytes(t) for t in tasks]
+        )
         documents = _concat([r["documents"] for r in results], DOCUMENT_SCHEMA)
         pages = _concat([r["pages"] for r in results], PAGE_SCHEMA)
         rejects = _concat([r["rejects"] for r in results], REJECT_SCHEMA)
@@ -286,6 +294,22 @@ def run(
         metrics["cluster"] = runner.info["scheduler"]
     metrics["elapsed_s"] = round(time.perf_counter() - started, 2)
     return metrics
+
+
+def _task_bytes(task: Task) -> int:
+    """Bytes on disk of a task's units: the largest tasks are started first."""
+    total = 0
+    for unit in task.units:
+        path = Path(unit)
+        try:
+            total += (
+                sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+                if path.is_dir()
+                else path.stat().st_size
+            )
+        except OSError:
+            continue  # the adapter reports an unreadable unit as a reject
+    return total
 
 
 def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:

@@ -86,3 +86,57 @@ def test_semeval_scoring_on_the_gold() -> None:
     assert 0 < n_changed < 37
     latin = evaluation.load_semeval_gold(root, "latin")
     assert len(latin) == 40
+
+
+def test_semeval_evaluation_runs_on_a_corpus_pair(tmp_path) -> None:
+    """The SemEval runner end to end on a corpus pair in SemEval's own layout, built from real
+    ELTeC text: corpus2 swaps three word pairs, the gold calls those six targets changed and
+    six frequent untouched words stable."""
+    import gzip
+
+    tokens = pa.concat_tables(
+        [
+            read_tokens(ELTEC / "eng" / "ENG18552_Kavanagh.xml"),
+            read_tokens(ELTEC / "eng" / "ENG18720_Lynn.xml"),
+        ]
+    )
+    docs = {d: "all" for d in set(tokens["doc_id"].to_pylist())}
+    sentences = [[w.lower() for w in s] for s in emb.sentences_by_period(tokens, docs)["all"]]
+    half_a, half_b = sentences[0::2], sentences[1::2]
+    counts_a = Counter(w for s in half_a for w in s)
+    counts_b = Counter(w for s in half_b for w in s)
+    pairs = evaluation.choose_pairs(counts_a, counts_b, 10, evaluation.ShiftConfig(n_pairs=3))
+    changed = [w for p in pairs for w in p]
+    common = sorted(
+        (w for w in counts_a if w.isalpha() and min(counts_a[w], counts_b[w]) >= 10),
+        key=lambda w: (-counts_a[w], w),
+    )
+    stable = [w for w in common[100:] if w not in changed][:6]
+    targets = {w: f"{w}_nn" for w in changed + stable}  # SemEval writes targets as lemma_pos
+    half_b = evaluation.swap_words(half_b, pairs)
+
+    def write(folder, name, sents, gz=False) -> None:
+        folder.mkdir(parents=True)
+        lines = "".join(" ".join(targets.get(w, w) for w in s) + "\n" for s in sents)
+        if gz:
+            with gzip.open(folder / f"{name}.txt.gz", "wt", encoding="utf-8") as f:
+                f.write(lines)
+        else:
+            (folder / f"{name}.txt").write_text(lines, encoding="utf-8")
+
+    corpora, gold = tmp_path / "english", tmp_path / "gold"
+    write(corpora / "corpus1", "ccoha1", half_a)
+    write(corpora / "corpus2", "ccoha2", half_b, gz=True)
+    for task, values in (("task1", {1: "1", 0: "0"}), ("task2", {1: "0.8", 0: "0.05"})):
+        (gold / "test_data_truth" / task).mkdir(parents=True)
+        (gold / "test_data_truth" / task / "english.txt").write_text(
+            "".join(f"{t}\t{values[int(w in changed)]}\n" for w, t in targets.items()),
+            encoding="utf-8",
+        )
+    config = emb.EmbeddingConfig(vector_size=50, epochs=20, anchor_min_count=5)
+    result = evaluation.evaluate_semeval(corpora, gold, "english", config)
+    assert result is not None and result["n_scored"] == 12 and result["missing"] == []
+    assert result["n_tokens"]["corpus1"] > 40_000 and result["n_tokens"]["corpus2"] > 40_000
+    # the swapped targets drift more than frequent untouched ones (measured: 0.87 / 1.0)
+    assert result["spearman"] > 0.5 and result["binary_accuracy"] >= 0.75, result
+    assert evaluation.evaluate_semeval(tmp_path / "none", gold, "english", config) is None
