@@ -7,6 +7,7 @@ params.yaml `dask:`
   scheduler: distributed   # "synchronous" runs in-process (debugging, tests)
   worker_timeout: 60       # seconds to wait for the first worker of an external scheduler
   profile: false           # Dask's per-worker statistical profiler (costs CPU on spaCy stacks)
+  malloc_trim: false       # Dask's MALLOC_TRIM_THRESHOLD_=65536 in workers (slows spaCy, see below)
 Environment overrides: LONGUE_DASK_ADDRESS, LONGUE_DASK_SCHEDULER.
 """
 
@@ -37,7 +38,13 @@ def settings(section: dict[str, Any]) -> dict[str, Any]:
         "dashboard": True,
         "worker_timeout": 60,  # seconds to wait for an external scheduler's first worker
         "profile": False,  # Dask's statistical profiler in each worker (dashboard Profile tab)
+        "malloc_trim": False,  # Dask's default MALLOC_TRIM_THRESHOLD_ in the worker processes
     }
+    unknown = sorted(set(section) - set(out))
+    if unknown:
+        raise ValueError(
+            f"params.yaml dask: unknown setting(s) {unknown}; valid: {', '.join(sorted(out))}"
+        )
     out.update({k: v for k, v in section.items() if v is not None})
     if os.environ.get("LONGUE_DASK_ADDRESS"):
         out["address"] = os.environ["LONGUE_DASK_ADDRESS"]
@@ -158,7 +165,20 @@ def cluster(section: dict[str, Any]) -> Iterator[Runner]:
         # thread-parallel, so threads would only contend for the GIL or the cores.
         # the nannies hand this configuration to the worker processes they start; the profiler
         # samples the task thread's stack every 10 ms, deep in spaCy/thinc for this project
-        with dask.config.set({"distributed.worker.profile.enabled": bool(cfg["profile"])}):
+        # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which also freezes
+        # glibc's mmap threshold at 128 kB: every large array of spaCy's models is then mmapped
+        # and page-faulted afresh (benchmarks/README.md, "nlp": the stage's tokens per
+        # CPU-second went from 0.76 to 0.87-0.91 of a plain process). Off unless
+        # dask.malloc_trim.
+        environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+        if not cfg["malloc_trim"]:
+            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        with dask.config.set(
+            {
+                "distributed.worker.profile.enabled": bool(cfg["profile"]),
+                "distributed.nanny.pre-spawn-environ": environ,
+            }
+        ):
             local = LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,

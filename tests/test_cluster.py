@@ -1,0 +1,32 @@
+"""The Dask cluster settings of params.yaml: validation, and the worker environment."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline import cluster
+
+
+def _worker_environ(name: str) -> str | None:
+    return os.environ.get(name)
+
+
+def test_unknown_dask_setting_fails_with_the_valid_names() -> None:
+    with pytest.raises(ValueError, match=r"setting\(s\) \['n_worker'\]; valid: .*n_workers"):
+        cluster.settings({"n_worker": 2})
+    with pytest.raises(ValueError, match="'synchronous' or 'threads'"):
+        cluster.settings({"scheduler": "processes"})
+
+
+@pytest.mark.parametrize("trim", [False, True])
+def test_malloc_trim_setting_reaches_the_workers(trim: bool) -> None:
+    """Dask's nannies export MALLOC_TRIM_THRESHOLD_=65536 to their workers unless told not to;
+    it freezes glibc's mmap threshold and costs spaCy ~15 % (benchmarks/README.md, nlp)."""
+    section = {"n_workers": 1, "dashboard": False, "malloc_trim": trim}
+    with cluster.cluster(section) as runner:
+        seen = runner.run_on_workers(_worker_environ, "MALLOC_TRIM_THRESHOLD_")
+        threads = runner.run_on_workers(_worker_environ, "OMP_NUM_THREADS")
+    assert list(seen.values()) == (["65536"] if trim else [None])
+    assert list(threads.values()) == ["1"]  # Dask's other worker settings are kept
