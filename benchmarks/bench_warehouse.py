@@ -349,8 +349,11 @@ def side_pandas(sources: dict[str, list[Path]], repeat: int) -> dict[str, Any]:
         first, last = bounds(tok)
         pos = hits[:, None] + np.concatenate([np.arange(-WINDOW, 0), np.arange(1, WINDOW + 1)])
         ok = (pos >= first[hits][:, None]) & (pos <= last[hits][:, None])
-        ctx = pos[ok]
         codes = lemma.cat.codes.to_numpy()
+        # the API's definition: a position inside two overlapping windows is one slot, and
+        # occurrences of the node term are not slots
+        ctx = np.unique(pos[ok])
+        ctx = ctx[lemma.cat.categories[codes[ctx]] != TERM]
         counts = pd.Series(codes[ctx]).value_counts()
         totals = pd.Series(codes).value_counts()
         frame = pd.DataFrame({"count": counts, "total": totals.reindex(counts.index)})
@@ -361,7 +364,9 @@ def side_pandas(sources: dict[str, list[Path]], repeat: int) -> dict[str, Any]:
         frame = frame[good.reindex(frame.index).fillna(0).to_numpy() >= 0.5]
         frame = frame[frame["collocate"] != TERM]
         frame["pmi"] = np.log2(frame["count"] * len(codes) / (len(ctx) * frame["total"]))
-        return frame.sort_values("pmi", ascending=False).head(20)
+        return frame.sort_values(
+            ["pmi", "count", "collocate"], ascending=[False, False, True], kind="stable"
+        ).head(20)
 
     out: dict[str, Any] = {}
     g, out["timeline_s"] = timed(timeline, repeat)

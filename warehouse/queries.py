@@ -643,7 +643,10 @@ class Warehouse:
         out["expected"] = slots * cy / n_total
         out["pmi"] = np.log2(c / out["expected"].to_numpy())
         out["llr"] = dunning_llr(c, slots, cy, n_total)
-        out = out.sort_values([measure, "count"], ascending=False, kind="stable")
+        # ties (words seen only next to the term share one PMI) go alphabetically
+        out = out.sort_values(
+            [measure, "count", "collocate"], ascending=[False, False, True], kind="stable"
+        )
         if top is not None:
             out = out.head(int(top))
         return out[columns].reset_index(drop=True)
