@@ -364,6 +364,12 @@ _ATOMS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("my", re.compile(rf"\b({_MONTH})\b\.?,?\s*(?:of\s+|de\s+)?(\d{{4}})(?!\d)")),
     ("ym", re.compile(rf"(?<!\d)(\d{{4}}),?\s+({_MONTH})\b")),
+    # library catalogues (AACR2, MARC 008) write unknown digits as "-" or "u": "[16--?]" is a
+    # year of the 1600s, "168-" or "168u" one of the 1680s (TCP imprints, Evans, ESTC)
+    (
+        "unknown_digits",  # only bracketed, or the whole date: "p. 123-" is a page range
+        re.compile(r"(?:^|\[)\s*(?:(1\d|20)(?:--|uu)|(1\d\d|20\d)[-u])\s*\??\s*(?:\]|$)"),
+    ),
     (
         "years",
         re.compile(
@@ -458,6 +464,10 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
         return from_ymd(int(g[1]), _MONTH_NAMES[g[0]])
     if kind == "ym":
         return from_ymd(int(g[0]), _MONTH_NAMES[g[1]])
+    if kind == "unknown_digits":
+        if g[0]:
+            return from_years(int(g[0]) * 100, int(g[0]) * 100 + 99, precision="century")
+        return from_years(int(g[1]) * 10, int(g[1]) * 10 + 9, precision="decade")
     if kind == "years":
         first = int(g[1])
         if g[3] is None:

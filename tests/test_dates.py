@@ -113,6 +113,11 @@ CASES = [
     ("1976–7, enlarged version 2007", D(1976, 1, 1), D(1977, 12, 31), 1976, "range", False),
     ("published 1833", D(1833, 1, 1), D(1833, 12, 31), 1833, "year", False),
     ("first published ?1846, reprinted 1993", D(1846, 1, 1), D(1846, 12, 31), 1846, "year", True),
+    # library catalogues' unknown digits (TCP imprints, MARC 008): bracketed or the whole date
+    ("[16--?]", D(1600, 1, 1), D(1699, 12, 31), 1649, "century", True),
+    ("London : printed for J. Smith, [169-?]", D(1690, 1, 1), D(1699, 12, 31), 1694, "decade", True),
+    ("168-", D(1680, 1, 1), D(1689, 12, 31), 1684, "decade", False),
+    ("19uu", D(1900, 1, 1), D(1999, 12, 31), 1949, "century", False),
 ]
 
 
@@ -126,7 +131,8 @@ def test_parse_date_real_strings(text: str, start: dt.date, end: dt.date, year: 
 
 
 @pytest.mark.parametrize("text", ["date not known", "no date", "s.d.", "n.d.", "[s.d.]", "S. d.",
-                                  "o.J.", "", "   ", None, "civil war", "unknown"])
+                                  "o.J.", "", "   ", None, "civil war", "unknown", "p. 123-",
+                                  "No. 201-"])
 def test_unknown_dates(text: str | None) -> None:
     assert parse_date(text) == UNKNOWN
 
