@@ -416,3 +416,20 @@ def test_spacy_stop_words_read_without_spacy() -> None:
     from spacy.lang.fr.stop_words import STOP_WORDS
 
     assert tesseract.read_spacy_stop_words("fr") == set(STOP_WORDS)
+
+
+@needs_tesseract
+def test_file_and_in_memory_pages_read_the_same(tmp_path: Path) -> None:
+    """A one-frame file goes to Tesseract as it is; an in-memory page as uncompressed PNM with
+    its resolution tag as --dpi: the same pixels and resolution, so the same reading."""
+    tif = tmp_path / "page.tif"
+    with Image.open(RAW / "bnl-ocr" / "images" / "2.tif") as im:
+        im.save(tif, dpi=(300, 300))
+    with Image.open(tif) as im:
+        im.load()
+        in_memory = im.copy()
+    assert tesseract._tesseract_reads(tif) and tesseract._image_dpi(in_memory) == 300
+    from_file = read_alto(tesseract.ocr_page(tif, "fra", 3)).text
+    from_memory = read_alto(tesseract.ocr_page(in_memory, "fra", 3)).text
+    assert from_file and from_file == from_memory
+    assert not tesseract._tesseract_reads(tmp_path / "missing.tif")
