@@ -514,6 +514,7 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
     single = unit.is_file()
     use_wc = bool(opts["use_word_confidence"])
     texts: list[str] = []
+    words: list[tuple[str, float | None]] = []
     acc = _Accumulator()
     first: AltoPage | None = None
     for number, page_path in enumerate(pages, start=1):
@@ -528,6 +529,8 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
         first = first or alto
         acc.add(alto)
         texts.append(alto.text)
+        if use_wc:
+            words.extend(alto.words)
         yield _page_row(alto, doc_id=doc_id, page_number=number,
                         alto_path=relative_source(page_path, root), image_path=None, use_wc=use_wc)
     if first is None:
@@ -548,6 +551,7 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
         language=acc.language(),
         ocr_confidence=acc.mean() if use_wc else None,
         metadata=metadata,
+        words=tuple(words),
         **parse_date(iso).record_fields(date_text),
     ).finalize()
 
@@ -913,6 +917,7 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
     by_article = opts["granularity"] == "article"
     kept: dict[str, AltoPage] = {}  # FILEID -> page, kept only for article granularity
     texts: list[str] = []
+    words: list[tuple[str, float | None]] = []
     acc = _Accumulator()
     first: AltoPage | None = None
     n_missing = 0
@@ -934,6 +939,8 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
         first = first or alto
         acc.add(alto)
         texts.append(alto.text)
+        if use_wc and not by_article:
+            words.extend(alto.words)
         image = _resolve(page.image.href, mets.parent) if page.image else None
         yield _page_row(alto, doc_id=issue.doc_id, page_number=page.number, alto_path=shown,
                         image_path=relative_source(image, root) if image else None, use_wc=use_wc)
@@ -958,7 +965,7 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
         yield Record(doc_id=issue.doc_id, title=issue.title,
                      text="\n\n".join(t for t in texts if t),
                      ocr_confidence=acc.mean() if use_wc else None,
-                     metadata=metadata, **common).finalize()
+                     metadata=metadata, words=tuple(words), **common).finalize()
         return
     yield from _articles(tree, files, kept, issue=issue, common=common, metadata=metadata,
                          use_wc=use_wc, collection=collection, mets=mets, root=root)
@@ -1022,6 +1029,7 @@ def _articles(tree: etree._ElementTree, files: dict[str, _MetsFile],
                                   area_index.get(ref, [])]
         chunks: list[tuple[bool, str]] = []  # (is a word range, text)
         confs: list[float] = []
+        words: list[tuple[str, float | None]] = []  # in the order of the text's chunks
         unresolved = 0
         for file_id, begin, end in areas:
             alto = pages.get(file_id)
@@ -1036,6 +1044,7 @@ def _articles(tree: etree._ElementTree, files: dict[str, _MetsFile],
                     else alto.blocks.get(begin, ""))
             if text:
                 chunks.append((is_range, text))
+                words.extend(alto.words[i] for i in indices)
         mods = next((_read_mods(dmd[i]) for i in (div.get("DMDID") or "").split() if i in dmd),
                     _Mods())
         text = _join_chunks(chunks)
@@ -1053,7 +1062,8 @@ def _articles(tree: etree._ElementTree, files: dict[str, _MetsFile],
             fields["language"] = mods.languages[0]
         yield Record(doc_id=f"{issue.doc_id}/{art_id}", title=mods.title or _label(div),
                      text=text, ocr_confidence=_mean(confs) if use_wc else None,
-                     metadata=art_meta, **fields).finalize()
+                     metadata=art_meta, words=tuple(words) if use_wc else (),
+                     **fields).finalize()
     yield from _rest(pages, covered, issue=issue, common=common, metadata=metadata,
                      use_wc=use_wc)
 
@@ -1062,6 +1072,7 @@ def _rest(pages: dict[str, AltoPage], covered: dict[str, set[int]], *, issue: _I
           common: dict[str, Any], metadata: dict[str, str], use_wc: bool) -> Iterator[Record]:
     blocks: list[str] = []
     confs: list[float] = []
+    words: list[tuple[str, float | None]] = []
     for fid, alto in pages.items():
         current: list[str] = []
         last_block: str | None = None
@@ -1073,6 +1084,7 @@ def _rest(pages: dict[str, AltoPage], covered: dict[str, set[int]], *, issue: _I
                 current = []
             last_block = alto.word_blocks[i]
             current.append(word)
+            words.append((word, conf))
             if conf is not None:
                 confs.append(conf)
         if current:
@@ -1082,7 +1094,8 @@ def _rest(pages: dict[str, AltoPage], covered: dict[str, set[int]], *, issue: _I
                      "text outside articles", text="\n\n".join(blocks),
                      ocr_confidence=_mean(confs) if use_wc else None,
                      metadata={**metadata, "issue_id": issue.doc_id, "article_id": "other",
-                               "article_type": "outside_articles"}, **common).finalize()
+                               "article_type": "outside_articles"},
+                     words=tuple(words) if use_wc else (), **common).finalize()
 
 
 def _mean(values: Sequence[float]) -> float | None:

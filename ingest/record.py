@@ -69,6 +69,9 @@ class Record:
     n_chars: int = -1  # filled by finalize() when left at -1
     n_words: int = -1
     pipeline_version: str = PIPELINE_VERSION
+    # OCR words of `text` in reading order with their WC 0..1 (None when unknown); not in
+    # documents.parquet (ingest writes them as WORD_CONFIDENCE_SCHEMA rows) nor in equality
+    words: tuple[tuple[str, float | None], ...] = field(default=(), compare=False, repr=False)
 
     def finalize(self) -> Record:
         """Fill derived counts; validate what a schema cannot check."""
@@ -84,6 +87,7 @@ class Record:
             n_words=count_words(self.text) if self.n_words < 0 else self.n_words,
             authors=tuple(self.authors),
             metadata={str(k): str(v) for k, v in self.metadata.items() if v is not None},
+            words=tuple(self.words),
         )
 
 
@@ -166,6 +170,16 @@ REJECT_SCHEMA = pa.schema(
         pa.field("stage", pa.string(), nullable=False),
         pa.field("reason", pa.string(), nullable=False),
         pa.field("detail", pa.string()),
+    ]
+)
+
+# One row per OCR word with a confidence: its [start, end) character offsets in Record.text.
+WORD_CONFIDENCE_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("start", pa.int64(), nullable=False),
+        pa.field("end", pa.int64(), nullable=False),
+        pa.field("confidence", pa.float32(), nullable=False),
     ]
 )
 

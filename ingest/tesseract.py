@@ -608,6 +608,7 @@ def parse(
     artefact_base = Path(artefact_dir) if artefact_dir else None
 
     pages: list[Page] = []
+    page_words: list[list[tuple[str, float | None]]] = []  # OCR words of each page in `pages`
     rejects: list[Reject] = []
     page_number = 0
     long_s_fixed = 0
@@ -688,9 +689,14 @@ def parse(
                 )
                 continue
             text = read.text
+            words = read.words
             if long_s == "lexicon" and text:
                 text, fixed = correct_long_s(text)
                 long_s_fixed += fixed
+                # the same correction word by word (its regex never spans the spaces between
+                # words), so the words are spelled as in the corrected text
+                words = [(correct_long_s(w)[0], c) for w, c in words]
+            page_words.append(words if text else [])
             pages.append(
                 Page(
                     doc_id=doc_id,
@@ -735,6 +741,7 @@ def parse(
         source_format="tesseract",
         source_sha256=hash_files(files),
         ocr_confidence=confidence,
+        words=tuple(w for ws in page_words for w in ws),
         metadata={
             "tesseract_version": get_tesseract_version(),
             "languages": languages,

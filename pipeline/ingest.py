@@ -1,4 +1,5 @@
-"""Stage `ingest@<collection>`: raw source files -> documents, pages and rejects Parquet.
+"""Stage `ingest@<collection>`: raw source files -> documents, pages, rejects and word confidence
+Parquet.
 
     python -m pipeline.ingest <collection>
 
@@ -15,10 +16,12 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -29,6 +32,7 @@ from ingest.record import (
     DOCUMENT_SCHEMA,
     PAGE_SCHEMA,
     REJECT_SCHEMA,
+    WORD_CONFIDENCE_SCHEMA,
     Page,
     Record,
     Reject,
@@ -131,11 +135,67 @@ def parse_units(task: Task) -> dict[str, Any]:
                     f"{type(exc).__name__}: {exc}"[:2000],
                 )
             )
+    words, per_record, n_not_located = word_confidence_table(records)
     return {
         "documents": to_table(records, Record),
         "pages": to_table(pages, Page),
         "rejects": to_table(rejects, Reject),
+        "word_confidence": words,
+        "word_confidence_rows": per_record,  # rows of each document, in document order
+        "n_words_not_located": n_not_located,
     }
+
+
+def locate_words(
+    text: str, words: Iterable[tuple[str, float | None]]
+) -> tuple[list[tuple[int, int, float]], int]:
+    """([start, end) offsets in `text` and WC of each word with a confidence, words not found).
+
+    Adapters build the text from the words in the same order, so each word is searched from the
+    end of the previous one; a word not found (the text was corrected after OCR) is counted and
+    the cursor stays where it was.
+    """
+    located: list[tuple[int, int, float]] = []
+    missing = 0
+    cursor = 0
+    for word, conf in words:
+        if not word:
+            continue
+        at = text.find(word, cursor)
+        if at < 0:
+            missing += 1
+            continue
+        cursor = at + len(word)
+        if conf is not None:
+            located.append((at, cursor, conf))
+    return located, missing
+
+
+def word_confidence_table(records: list[Record]) -> tuple[pa.Table, list[int], int]:
+    """WORD_CONFIDENCE_SCHEMA rows of the records' OCR words in record then offset order, the
+    number of rows of each record, and the number of words not found in their record's text."""
+    doc_ids: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    confs: list[float] = []
+    per_record: list[int] = []
+    missing = 0
+    for record in records:
+        located, lost = locate_words(record.text, record.words)
+        per_record.append(len(located))
+        missing += lost
+        if lost:
+            logger.debug("%s: %d OCR word(s) not found in the text", record.doc_id, lost)
+        doc_ids.extend([record.doc_id] * len(located))
+        for a, b, c in located:
+            starts.append(a)
+            ends.append(b)
+            confs.append(c)
+    table = pa.Table.from_pydict(
+        {"doc_id": doc_ids, "start": starts, "end": ends, "confidence": confs},
+        schema=WORD_CONFIDENCE_SCHEMA,
+    )
+    return table, per_record, missing
 
 
 def _add_record(
@@ -281,7 +341,13 @@ def run(
         documents = _concat([r["documents"] for r in results], DOCUMENT_SCHEMA)
         pages = _concat([r["pages"] for r in results], PAGE_SCHEMA)
         rejects = _concat([r["rejects"] for r in results], REJECT_SCHEMA)
-        documents, duplicates = _drop_duplicate_ids(documents, cfg.name)
+        words = _concat([r["word_confidence"] for r in results], WORD_CONFIDENCE_SCHEMA)
+        per_record = [n for r in results for n in r["word_confidence_rows"]]
+        documents, duplicates, kept = _drop_duplicate_ids(documents, cfg.name)
+        if kept is not None:  # the words of a dropped duplicate go with it
+            keep = np.zeros(len(per_record), dtype=bool)
+            keep[kept] = True
+            words = words.filter(pa.array(np.repeat(keep, per_record)))
         rejects = pa.concat_tables([rejects, duplicates])
         write_documents(
             documents,
@@ -290,7 +356,10 @@ def run(
         )
         write_parquet(pages, tmp / "pages.parquet")
         write_parquet(rejects, tmp / "rejects.parquet")
+        write_parquet(words, tmp / "word_confidence.parquet")
         metrics = summarise(cfg, len(units), documents, pages, rejects)
+        metrics["n_word_confidences"] = len(words)
+        metrics["n_words_not_located"] = sum(r["n_words_not_located"] for r in results)
         metrics["cluster"] = runner.info["scheduler"]
     metrics["elapsed_s"] = round(time.perf_counter() - started, 2)
     return metrics
@@ -316,8 +385,11 @@ def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
-def _drop_duplicate_ids(documents: pa.Table, collection: str) -> tuple[pa.Table, pa.Table]:
-    """Keep the first record of each doc_id and of each source file's content.
+def _drop_duplicate_ids(
+    documents: pa.Table, collection: str
+) -> tuple[pa.Table, pa.Table, list[int] | None]:
+    """Keep the first record of each doc_id and of each source file's content; also return the
+    kept row numbers (None when every row is kept).
 
     A later record with an id already seen is a `duplicate_id` reject; a record from a file whose
     bytes equal an earlier file's (a copy under another name: its path-based id differs) is a
@@ -359,8 +431,8 @@ def _drop_duplicate_ids(documents: pa.Table, collection: str) -> tuple[pa.Table,
             keep.append(i)
         seen.add(doc_id)
     if not rejects:
-        return documents, REJECT_SCHEMA.empty_table()
-    return documents.take(keep), to_table(rejects, Reject)
+        return documents, REJECT_SCHEMA.empty_table(), None
+    return documents.take(keep), to_table(rejects, Reject), keep
 
 
 def count_lost(rejects: pa.Table) -> int:

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ingest.language import normalise_code
@@ -34,6 +36,7 @@ from pipeline.params import NLP, REPORTS, STAGED, ConfigError, load_params
 logger = logging.getLogger(__name__)
 
 TABLES = ("tokens", "entities", "doc_stats")
+WORD_CONFIDENCE = "word_confidence.parquet"  # written by ingest next to documents.parquet
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
     tokens, entities, stats, described = nlp_models.annotate(
         docs, task.config, task.default_language
     )
+    words_path = Path(task.documents).parent / WORD_CONFIDENCE
+    if words_path.exists() and len(tokens):
+        words = pq.read_table(words_path, filters=[("doc_id", "in", ids)])
+        tokens = attach_word_confidence(tokens, words, ids)
+    n_confident = len(tokens) - tokens.column("word_confidence").null_count
     markup: list[dict[str, Any]] = []
     for doc_id, meta in zip(ids, table.column("metadata").to_pylist(), strict=True):
         markup.extend(nlp_models.markup_entities(doc_id, dict(meta or []).get("markup_entities")))
@@ -75,6 +83,7 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         "n_documents": len(ids),
         "n_chars": task.n_chars,
         "n_tokens": len(tokens),
+        "n_tokens_with_confidence": n_confident,
         "n_entities_ner": len(entities) - len(markup),
         "n_entities_markup": len(markup),
         "pipelines": described,
@@ -82,6 +91,36 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         "cpu_s": time.process_time() - cpu,
         **describe_process(),
     }
+
+
+def attach_word_confidence(tokens: pa.Table, words: pa.Table, ids: list[str]) -> pa.Table:
+    """`tokens` with word_confidence set from the OCR words (WORD_CONFIDENCE_SCHEMA rows of the
+    documents `ids`, each document's rows in start order, not overlapping).
+
+    A token gets the confidence of the word whose [start, end) holds its start_char; a token
+    outside every word (or in a document without OCR words) keeps a null.
+    """
+    if not len(tokens) or not len(words):
+        return tokens
+    value_set = pa.array(ids, pa.string())
+    tok_doc = pc.index_in(tokens.column("doc_id"), value_set=value_set).to_numpy()
+    word_doc = pc.index_in(words.column("doc_id"), value_set=value_set).to_numpy()
+    tok_start = tokens.column("start_char").to_numpy()
+    starts = words.column("start").to_numpy()
+    ends = words.column("end").to_numpy()
+    # one sorted key over all documents: document number, then offset inside it
+    span = int(max(tok_start.max(), ends.max())) + 1
+    word_key = word_doc.astype(np.int64) * span + starts
+    order = np.argsort(word_key, kind="stable")
+    word_key, ends, word_doc = word_key[order], ends[order], word_doc[order]
+    conf = words.column("confidence").to_numpy()[order]
+    tok_key = tok_doc.astype(np.int64) * span + tok_start
+    at = np.searchsorted(word_key, tok_key, side="right") - 1
+    safe = np.maximum(at, 0)
+    hit = (at >= 0) & (word_doc[safe] == tok_doc) & (tok_start < ends[safe])
+    values = pa.array(np.where(hit, conf[safe], 0).astype(np.float32), pa.float32(), mask=~hit)
+    index = tokens.schema.get_field_index("word_confidence")
+    return tokens.set_column(index, tokens.schema.field(index), values)
 
 
 def describe_process() -> dict[str, Any]:
@@ -251,6 +290,8 @@ def summarise(
         "n_documents": sum(r["n_documents"] for r in results),
         "n_chars": sum(r["n_chars"] for r in results),
         "n_tokens": n_tokens,
+        # tokens inside an OCR word with a confidence (ingest's word_confidence.parquet)
+        "n_tokens_with_confidence": sum(r["n_tokens_with_confidence"] for r in results),
         "n_entities_ner": sum(r["n_entities_ner"] for r in results),
         "n_entities_markup": sum(r["n_entities_markup"] for r in results),
         "n_tasks": len(results),
