@@ -83,7 +83,7 @@ class Runner:
             return [func(item) for item in tqdm(items, desc=desc, unit="task", disable=_quiet())]
         from distributed import as_completed
 
-        order = range(len(items))
+        order: Sequence[int] = range(len(items))
         if sizes is not None:
             order = sorted(order, key=lambda i: (-sizes[i], i))
         # the scheduler queues tasks and hands the highest priority to the next free worker
