@@ -43,6 +43,8 @@ def records(path: Path, root: Path, **kw: Any) -> list[Record]:
 def to_json(item: Record | Reject) -> dict[str, Any]:
     row = dataclasses.asdict(item)
     row["type"] = type(item).__name__
+    if not row.get("words"):  # OCR words with confidences: never filled by TEI
+        row.pop("words", None)
     for k, v in row.items():
         if isinstance(v, dt.date):
             row[k] = v.isoformat()
