@@ -69,6 +69,9 @@ def test_known_values_from_the_sample(staged: dict[str, Path]) -> None:
     assert lynn["title"] == "The True History of Joshua Davidson" and lynn["year"] == 1872
     luxzeit = pq.read_table(staged["bnl-luxzeit"] / "documents.parquet").to_pylist()[0]
     assert luxzeit["year"] == 1858 and str(luxzeit["date_start"]) == "1858-12-07"
+    # MODS declares "fr,de"; the text decides (5,690 French against 2,156 German words)
+    assert luxzeit["language"] == "fr"
+    assert dict(luxzeit["metadata"])["language_source"].startswith("mods+py3langid:")
     onb = pq.read_table(staged["onb-anno"] / "documents.parquet").to_pylist()[0]
     assert onb["year"] == 1772
     frus = pq.read_table(staged["frus"] / "documents.parquet")
@@ -121,3 +124,20 @@ def test_every_format_is_an_adapter_with_options() -> None:
     for fmt in available_formats():
         adapter = get_adapter(fmt)
         assert isinstance(getattr(adapter, "OPTIONS", None), dict), fmt
+
+
+def test_several_declared_languages_are_decided_by_the_text() -> None:
+    """A record whose source lists several languages gets the one its text is written in."""
+    task = ingest.Task("lux", "press", "alto", ".", (), (), ("de", "fr"), True)
+    german = (
+        "Die Regierung hat gestern beschlossen, dass die neue Eisenbahn von Luxemburg nach "
+        "Trier im kommenden Frühjahr eröffnet werden soll, wie unsere Leser wissen."
+    )
+    records: list[Record] = []
+    for meta in ({"languages": "fr,de", "language_source": "mods"}, {"languages": "fr"}):
+        rec = Record(doc_id="lux:1", collection="lux", kind="press", text=german,
+                     language="fr", metadata=meta)
+        ingest._add_record(rec, task, "x.xml", records, [])
+    assert records[0].language == "de"
+    assert records[0].metadata["language_source"].startswith("mods+py3langid:")
+    assert records[1].language == "fr"  # one declared language: kept as the source says
