@@ -107,10 +107,20 @@ def iterparse(
         raise SourceError("unreadable", f"{exc}") from exc
 
 
+_LOCALNAMES: dict[str, str] = {}  # "{ns}name" -> "name": a few hundred tags per format
+
+
 def localname(el: etree._Element) -> str:
     """Tag without namespace ('' for comments and processing instructions)."""
     tag = el.tag
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""
+    name = _LOCALNAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2]
+        if len(_LOCALNAMES) < 10_000:  # a file inventing tag names cannot grow it for ever
+            _LOCALNAMES[tag] = name
+    return name
 
 
 def sha256_file(path: Path) -> str:
