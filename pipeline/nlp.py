@@ -98,8 +98,8 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
     n_confident = len(tokens) - tokens.column("word_confidence").null_count
     markup: list[dict[str, Any]] = []
     first = not piece or task.chunk_start == 0
-    for doc_id, meta in zip(ids, table.column("metadata").to_pylist(), strict=True):
-        if first:  # a split document's markup entities come with its first piece only
+    if first:  # a split document's markup entities come with its first piece only
+        for doc_id, meta in zip(ids, table.column("metadata").to_pylist(), strict=True):
             markup.extend(
                 nlp_models.markup_entities(doc_id, dict(meta or []).get("markup_entities"))
             )
@@ -114,7 +114,6 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         write_parquet(t, out / sub / name)
     return {
         "n_documents": len(ids) if first else 0,
-        "first_piece": piece and first,
         "n_chars": task.n_chars,
         "n_tokens": len(tokens),
         "n_tokens_with_confidence": n_confident,
@@ -369,7 +368,7 @@ def run(
         results = runner.map(
             annotate_row_group, tasks, desc=f"nlp {collection}", sizes=[t.n_chars for t in tasks]
         )
-        merge_pieces(tmp, tasks)
+        n_split = merge_pieces(tmp, tasks)
         annotated = time.perf_counter()
         if not results:  # an empty collection still gets readable (empty) tables
             tokens, entities, stats, _ = nlp_models.annotate([], config, default_language)
@@ -386,6 +385,7 @@ def run(
         elapsed=elapsed,
         warmup=warmed - started,
         annotate=annotated - warmed,
+        n_split_documents=n_split,
     )
 
 
@@ -399,6 +399,7 @@ def summarise(
     elapsed: float,
     warmup: float,
     annotate: float,
+    n_split_documents: int = 0,
 ) -> dict[str, Any]:
     """The stage metrics: what ran (pipelines, components, fallbacks, normalisation, cluster),
     how much, how fast, and each worker's peak memory."""
@@ -454,7 +455,7 @@ def summarise(
         "n_entities_markup": sum(r["n_entities_markup"] for r in results),
         "n_tasks": len(results),
         # long documents annotated in pieces by several tasks, then merged
-        "n_split_documents": sum(1 for r in results if r.get("first_piece")),
+        "n_split_documents": n_split_documents,
         "max_task_chars": max((r["n_chars"] for r in results), default=0),
         "pipelines": dict(sorted(pipelines.items())),
         "fallbacks": {
