@@ -28,11 +28,10 @@ from pipeline.collections import (
 )
 from pipeline.detect import detect_formats, survey
 from pipeline.params import ConfigError
-from tests.conftest import ROOT, SAMPLES, shared_path
+from tests.conftest import SAMPLES, copy_repository, shared_path
 
 VENV_BIN = Path(sys.executable).parent
 CORPUS_STAGES = {"topics", "embeddings", "evaluate_ocr", "warehouse"}
-OUTPUTS = ("data/staged", "data/nlp", "data/models", "data/warehouse")
 
 
 def _env(repo: Path) -> dict[str, str]:
@@ -52,20 +51,10 @@ def _run(args: list[str], repo: Path, check: bool = True) -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh git + DVC copy of the tracked files; the pipeline's outputs copied when present."""
+    """A fresh git + DVC copy of the repository's files, without the pipeline's outputs."""
     dest = tmp_path_factory.mktemp("collections") / "longue-duree"
-    files = subprocess.run(
-        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split("\n")
-    for rel in filter(None, files):
-        src = ROOT / rel
-        if src.is_file() and not rel.startswith(OUTPUTS):
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    _run(["git", "init", "-q"], dest)
-    _run(["git", "add", "-A"], dest)
-    _run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "c"], dest)
-    return dest
+    dest.mkdir()
+    return copy_repository(dest)
 
 
 BASELINE: set[str] = set()  # stages out of date in the copy before any test changed it
