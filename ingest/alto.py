@@ -6,6 +6,7 @@ Specs: https://www.loc.gov/standards/alto/ and https://www.loc.gov/standards/met
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import os
 import re
@@ -19,11 +20,12 @@ from urllib.parse import unquote
 from lxml import etree
 
 from ingest._paths import relative_source
-from ingest._xml import (
+from ingest._xml import (  # _check_prolog, _ITER_SAFE: until iterparse reads bytes too
+    _ITER_SAFE,
+    _check_prolog,
     iterparse,
     localname,
     parse_xml,
-    parse_xml_bytes,
     sha256_file,
 )
 from ingest.dates import parse_date
@@ -66,6 +68,18 @@ _PATH_YEAR = re.compile(r"^(1[4-9]\d{2}|20\d{2})$")
 
 
 @dataclass(frozen=True, slots=True)
+class AltoPagePart:
+    """One <Page> of an ALTO file that holds several (whole-book exports, e.g. ABBYY)."""
+
+    page_id: str  # the Page's ID ("" when absent)
+    text: str  # its blocks in the file's reading order, as in AltoPage.text
+    n_words: int
+    word_confidence: float | None  # mean WC of its words (0..1)
+    width: float | None  # in pixels, like AltoPage.width
+    height: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class AltoPage:
     """The reading text and measures of one ALTO file (any version or namespace)."""
 
@@ -86,76 +100,23 @@ class AltoPage:
     string_index: dict[str, int] = field(default_factory=dict)  # String ID -> index in words
     word_blocks: list[str] = field(default_factory=list)  # TextBlock ID of each word
     block_parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # -> ComposedBlocks
+    pages: tuple[AltoPagePart, ...] = ()  # one per <Page> when the file has 2 or more, else ()
 
 
 def read_alto(source: Path | bytes, *, dpi: float | None = None,
               default_dpi: float = 300.0) -> AltoPage:
     """Read one ALTO file (path or bytes) into an AltoPage; SourceError when it is not ALTO.
 
+    The file is streamed: each TextBlock is turned into words when it ends and then dropped,
+    so memory follows the words kept, not the size of the XML.
+
     Args:
         dpi: image resolution known from elsewhere (METS); used when the ALTO states none.
         default_dpi: assumed when a non-pixel unit has no resolution anywhere.
     """
-    tree = _parse_source(source)
-    root = tree.getroot()
-    if localname(root) != "alto":
-        raise SourceError("not_alto", f"root element is <{localname(root)}>")
-    namespace = etree.QName(root).namespace or ""
-    unit = (_first_text(root, "MeasurementUnit") or "pixel").strip().lower()
-    own_dpi = _alto_dpi(root)
-    if unit == "pixel":
-        used_dpi, dpi_source = None, ""
-    elif own_dpi:
-        used_dpi, dpi_source = own_dpi, "alto"
-    elif dpi:
-        used_dpi, dpi_source = float(dpi), "given"
-    else:
-        used_dpi, dpi_source = float(default_dpi), "default"
-    page_el = next((e for e in root.iter() if localname(e) == "Page"), None)
-    width = _to_pixels(page_el.get("WIDTH") if page_el is not None else None, unit, used_dpi)
-    height = _to_pixels(page_el.get("HEIGHT") if page_el is not None else None, unit, used_dpi)
-
-    blocks = _ordered_blocks(root)
-    builder = _WordBuilder()
-    for index, (block, _composed) in enumerate(blocks):
-        builder.add_block(block, index)
-    words = builder.finish()
-    block_words: list[list[str]] = [[] for _ in blocks]
-    for text, _conf, bi in words:
-        block_words[bi].append(text)
-    block_texts = [" ".join(ws) for ws in block_words]
-    by_id: dict[str, str] = {}
-    composed_parts: dict[str, list[str]] = {}
-    for (block, composed), text in zip(blocks, block_texts, strict=True):
-        if block.get("ID"):
-            by_id[block.get("ID", "")] = text
-        for cid in composed:
-            composed_parts.setdefault(cid, []).append(text)
-    for cid, parts in composed_parts.items():
-        if cid and cid not in by_id:
-            by_id[cid] = "\n\n".join(p for p in parts if p)
-    confs = [c for _t, c, _b in words if c is not None]
-    langs = Counter(code for code in (normalise_code(e.get("LANG")) for e in root.iter()
-                                      if isinstance(e.tag, str) and e.get("LANG")) if code)
-    return AltoPage(
-        text="\n\n".join(t for t in block_texts if t),
-        n_words=len(words),
-        word_confidence=sum(confs) / len(confs) if confs else None,
-        width=width,
-        height=height,
-        unit=unit,
-        version=_alto_version(root, namespace),
-        language=langs.most_common(1)[0][0] if langs else None,
-        words=[(t, c) for t, c, _b in words],
-        namespace=namespace,
-        dpi=used_dpi,
-        dpi_source=dpi_source,
-        software=_software(root),
-        blocks=by_id,
-        string_index=builder.string_index,
-        word_blocks=[blocks[bi][0].get("ID", "") for _t, _c, bi in words],
-        block_parents={b.get("ID", ""): composed for b, composed in blocks if b.get("ID")},
-    )
+    scan = _AltoScan()
+    scan.run(_events(source))
+    return scan.page(dpi=dpi, default_dpi=default_dpi)
 
 
 def parse_page(path: Path, *, doc_id: str, page_number: int, alto_path: str,
@@ -166,35 +127,334 @@ def parse_page(path: Path, *, doc_id: str, page_number: int, alto_path: str,
                      image_path=image_path, use_wc=True)
 
 
-def _page_row(alto: AltoPage, *, doc_id: str, page_number: int, alto_path: str,
-              image_path: str | None, use_wc: bool) -> Page:
+def _page_row(alto: AltoPage | AltoPagePart, *, doc_id: str, page_number: int,
+              alto_path: str, image_path: str | None, use_wc: bool) -> Page:
     return Page(doc_id=doc_id, page_number=page_number, text=alto.text, alto_path=alto_path,
                 image_path=image_path, width=alto.width, height=alto.height,
                 word_confidence=alto.word_confidence if use_wc else None,
                 n_words=alto.n_words)
 
 
-def _parse_source(source: Path | bytes) -> etree._ElementTree:
+_EVENTS = ("start", "end")
+
+
+def _events(source: Path | bytes) -> Iterator[tuple[str, etree._Element]]:
     if isinstance(source, bytes | bytearray):
-        return parse_xml_bytes(bytes(source))  # same safety checks as files
-    return parse_xml(Path(source))
+        return _iterparse_bytes(bytes(source))
+    return iterparse(Path(source), events=_EVENTS)
 
 
-def _first_text(root: etree._Element, name: str) -> str | None:
-    for el in root.iter():
-        if localname(el) == name:
-            return (el.text or "").strip() or None
-    return None
+def _iterparse_bytes(data: bytes) -> Iterator[tuple[str, etree._Element]]:
+    """ingest._xml.iterparse for XML held in memory: the checks of parse_xml_bytes."""
+    if not data.strip():
+        raise SourceError("empty_file", "no XML content")
+    try:
+        _check_prolog(io.BytesIO(data))
+        yield from etree.iterparse(io.BytesIO(data), events=_EVENTS, **_ITER_SAFE)
+    except etree.XMLSyntaxError as exc:
+        raise SourceError("bad_xml", f"{exc}") from exc
 
 
-def _alto_dpi(root: etree._Element) -> float | None:
-    # OmniPage/docWorks (BL) write "xdpi: 400" into processingStepSettings
-    for el in root.iter():
-        if localname(el) == "processingStepSettings" and el.text:
+# what an open element is for the block walk: TextBlocks are read under Layout, its
+# containers (Page, PrintSpace, margins) and ComposedBlocks, nowhere else
+_ROOT, _WALK, _SKIP, _BLOCK = range(4)
+# facts read from anywhere in the file, also when they sit inside a TextBlock
+_HEADER_TAGS = ("{*}Page", "{*}MeasurementUnit", "{*}processingStepSettings", "{*}ElementRef")
+
+
+@dataclass(slots=True)
+class _BlockWords:
+    """The words of one TextBlock read on its own (see _WordBuilder.result)."""
+
+    texts: list[str]
+    means: list[float | None]  # raw mean WC of each word, before the 0..100 scale check
+    first_confs: list[float]  # raw WCs of word 0 (the placeholder, for `_Block.join`)
+    string_index: dict[str, int]  # String ID -> index in texts
+    raw_max: float
+    has_string: bool  # False: the block leaves an open HypPart1 to the next block
+    pending: int | None  # word left open by a HypPart1 at the block's end
+    pending_has_subs: bool
+    pending_confs: list[float]  # raw WCs of that word
+
+
+@dataclass(slots=True)
+class _Block:
+    """A TextBlock already turned into words: what reading order and METS areas need."""
+
+    id: str | None
+    idnext: str | None
+    composed: tuple[str, ...]  # IDs of the ComposedBlocks around it, outermost first
+    page: int  # index of the <Page> it lies in
+    words: _BlockWords
+    # read again with the previous block's HypPart1 open: only when the first String is a
+    # HypPart2, whose text then completes that word (word 0 stands for it)
+    join: _BlockWords | None
+
+
+class _AltoScan:
+    """Streams one ALTO file, keeping its header facts and the words of each TextBlock."""
+
+    def __init__(self) -> None:
+        self.namespace = ""
+        self.version = ""
+        self.unit: str | None = None
+        self.unit_seen = False
+        self.own_dpi: float | None = None
+        self.pages: list[tuple[str, str | None, str | None]] = []  # ID, WIDTH, HEIGHT
+        self.refs: list[str] = []  # ElementRef@REF inside ReadingOrder, in document order
+        self.langs: Counter[str] = Counter()  # LANG values as written, in document order
+        self.steps: list[list[str]] = []  # software names/versions of each ocrProcessingStep
+        self.blocks: list[_Block] = []  # in layout (document) order
+        self.block_page = 0  # index of the <Page> around the open TextBlock
+
+    def run(self, events: Iterator[tuple[str, etree._Element]]) -> None:
+        it = iter(events)
+        first = next(it, None)
+        if first is None:
+            raise SourceError("bad_xml", "no root element")
+        root = first[1]
+        if localname(root) != "alto":
+            for event, el in it:  # a broken file is reported as broken, as before
+                if event == "end":
+                    _discard(el)
+            raise SourceError("not_alto", f"root element is <{localname(root)}>")
+        self.namespace = etree.QName(root).namespace or ""
+        self.version = _alto_version(root, self.namespace)
+        self._count_lang(root.get("LANG"))
+        kinds: list[int] = [_ROOT]
+        composed: list[tuple[str, ...]] = [()]
+        in_order = 0  # open ReadingOrder elements
+        open_steps: list[list[str]] = []
+        block: etree._Element | None = None
+        for event, el in it:
+            if block is not None:
+                # inside a TextBlock: nothing to do until it ends
+                if el is block and event == "end":
+                    self._end_block(el, composed[-1])
+                    block = None
+                    kinds.pop()
+                    composed.pop()
+                    _discard(el)
+                continue
+            name = localname(el)
+            if event == "start":
+                parent = kinds[-1]
+                comp = composed[-1]
+                if parent == _ROOT:
+                    kind = _WALK if name == "Layout" else _SKIP
+                elif parent == _WALK:
+                    if name == "TextBlock":
+                        kind = _BLOCK
+                    elif name == "ComposedBlock":
+                        kind, comp = _WALK, (*comp, el.get("ID", ""))
+                    else:
+                        kind = _WALK if name in _CONTAINERS else _SKIP
+                else:
+                    kind = _SKIP
+                kinds.append(kind)
+                composed.append(comp)
+                self._count_lang(el.get("LANG"))
+                if kind == _BLOCK:
+                    block = el
+                    self.block_page = max(0, len(self.pages) - 1)
+                elif name == "Page":
+                    self.pages.append((el.get("ID", ""), el.get("WIDTH"), el.get("HEIGHT")))
+                elif name == "ReadingOrder":
+                    in_order += 1
+                elif name == "ElementRef" and in_order:
+                    self.refs.append(el.get("REF", ""))
+                elif name == "ocrProcessingStep":
+                    open_steps.append([])
+                    self.steps.append(open_steps[-1])
+                continue
+            if name == "MeasurementUnit" or name == "processingStepSettings":
+                self._header_text(el, name)
+            elif name == "softwareName" or name == "softwareVersion":
+                if el.text:
+                    for names in open_steps:
+                        names.append(el.text.strip())
+            elif name == "ReadingOrder":
+                in_order -= 1
+            elif name == "ocrProcessingStep":
+                open_steps.pop()
+            kinds.pop()
+            composed.pop()
+            _discard(el)
+
+    def _count_lang(self, value: str | None) -> None:
+        if value:
+            self.langs[value] += 1
+
+    def _header_text(self, el: etree._Element, name: str) -> None:
+        if name == "MeasurementUnit":
+            if not self.unit_seen:
+                self.unit_seen = True
+                self.unit = (el.text or "").strip() or None
+        elif self.own_dpi is None and el.text:
+            # OmniPage/docWorks (BL) write "xdpi: 400" into processingStepSettings
             m = _XDPI.search(el.text)
             if m and float(m[1]) > 0:
-                return float(m[1])
-    return None
+                self.own_dpi = float(m[1])
+
+    def _end_block(self, el: etree._Element, composed: tuple[str, ...]) -> None:
+        for value in el.xpath("descendant::*/@LANG", smart_strings=False):
+            self._count_lang(value)
+        for sub in el.iter(*_HEADER_TAGS):  # header elements misplaced inside a block
+            name = localname(sub)
+            if name == "Page":
+                self.pages.append((sub.get("ID", ""), sub.get("WIDTH"), sub.get("HEIGHT")))
+            elif name == "ElementRef":
+                if any(localname(a) == "ReadingOrder" for a in sub.iterancestors()):
+                    self.refs.append(sub.get("REF", ""))
+            else:
+                self._header_text(sub, name)
+        first = next((s for line in el if localname(line) == "TextLine" for s in line
+                      if localname(s) == "String"), None)
+        words = _WordBuilder.read_block(el, after_part1=False)
+        join = None
+        if first is not None and first.get("SUBS_TYPE") == "HypPart2":
+            join = _WordBuilder.read_block(el, after_part1=True)
+        self.blocks.append(_Block(el.get("ID"), el.get("IDNEXT"), composed, self.block_page,
+                                  words, join))
+
+    def page(self, *, dpi: float | None, default_dpi: float) -> AltoPage:
+        unit = (self.unit or "pixel").strip().lower()
+        if unit == "pixel":
+            used_dpi, dpi_source = None, ""
+        elif self.own_dpi:
+            used_dpi, dpi_source = self.own_dpi, "alto"
+        elif dpi:
+            used_dpi, dpi_source = float(dpi), "given"
+        else:
+            used_dpi, dpi_source = float(default_dpi), "default"
+        sizes = [(pid, _to_pixels(w, unit, used_dpi), _to_pixels(h, unit, used_dpi))
+                 for pid, w, h in self.pages]
+        width, height = sizes[0][1:] if sizes else (None, None)
+
+        blocks = _reading_order(self.blocks, self.refs)
+        self.blocks = []
+        texts, means, word_block, string_index = _join_blocks(blocks)
+        raw_max = max((b.words.raw_max for b in blocks), default=0.0)
+        # WC is 0..1 in the ALTO schema; some producers write percentages (0..100)
+        scale = 100.0 if raw_max > 1.0 else 1.0
+        words: list[tuple[str, float | None]] = []
+        for text, mean in zip(texts, means, strict=True):
+            conf = min(1.0, mean / scale) if mean is not None else None
+            words.append((text, round(conf, 4) if conf is not None else None))
+        del texts, means
+        block_words: list[list[str]] = [[] for _ in blocks]
+        for (text, _conf), bi in zip(words, word_block, strict=True):
+            block_words[bi].append(text)
+        block_texts = [" ".join(ws) for ws in block_words]
+        del block_words
+        by_id: dict[str, str] = {}
+        composed_parts: dict[str, list[str]] = {}
+        for block, text in zip(blocks, block_texts, strict=True):
+            if block.id:
+                by_id[block.id] = text
+            for cid in block.composed:
+                composed_parts.setdefault(cid, []).append(text)
+        for cid, parts in composed_parts.items():
+            if cid and cid not in by_id:
+                by_id[cid] = "\n\n".join(p for p in parts if p)
+        confs = [c for _t, c in words if c is not None]
+        codes: Counter[str] = Counter()
+        for value, n in self.langs.items():
+            code = normalise_code(value)
+            if code:
+                codes[code] += n
+        ids = [b.id or "" for b in blocks]
+        page_parts = _page_parts(blocks, block_texts, words, word_block, sizes)
+        names = [n for names in self.steps for n in names]
+        return AltoPage(
+            text="\n\n".join(t for t in block_texts if t),
+            n_words=len(words),
+            word_confidence=sum(confs) / len(confs) if confs else None,
+            width=width,
+            height=height,
+            unit=unit,
+            version=self.version,
+            language=codes.most_common(1)[0][0] if codes else None,
+            words=words,
+            namespace=self.namespace,
+            dpi=used_dpi,
+            dpi_source=dpi_source,
+            software=" ".join(n for n in names if n and n != "NA"),
+            blocks=by_id,
+            string_index=string_index,
+            word_blocks=[ids[bi] for bi in word_block],
+            block_parents={b.id: b.composed for b in blocks if b.id},
+            pages=page_parts,
+        )
+
+
+def _discard(el: etree._Element) -> None:
+    """Drop an element that has been read, and its earlier siblings: the tree stays small."""
+    el.clear()
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def _join_blocks(blocks: list[_Block]
+                 ) -> tuple[list[str], list[float | None], list[int], dict[str, int]]:
+    """Words of the blocks in their final order, a HypPart1 joined with the next block's
+    HypPart2: (texts, raw mean WCs, block index of each word, String ID -> word index)."""
+    texts: list[str] = []
+    means: list[float | None] = []
+    word_block: list[int] = []
+    string_index: dict[str, int] = {}
+    pending: int | None = None  # word left open by a HypPart1, awaiting its HypPart2
+    pending_has_subs = False
+    pending_confs: list[float] = []
+    for bi, block in enumerate(blocks):
+        bw = block.words
+        skip = 0
+        joined_to = -1
+        if pending is not None and block.join is not None:
+            bw, skip, joined_to = block.join, 1, pending
+            if not pending_has_subs:
+                texts[pending] += bw.texts[0]
+            pending_confs = [*pending_confs, *bw.first_confs]
+            means[pending] = (sum(pending_confs) / len(pending_confs) if pending_confs
+                              else None)
+        offset = len(texts) - skip
+        texts.extend(bw.texts[skip:] if skip else bw.texts)
+        means.extend(bw.means[skip:] if skip else bw.means)
+        word_block.extend([bi] * (len(bw.texts) - skip))
+        for sid, i in bw.string_index.items():
+            string_index[sid] = joined_to if skip and i == 0 else offset + i
+        if bw.has_string:  # a String resets or completes the open HypPart1
+            pending = None if bw.pending is None else offset + bw.pending
+            pending_has_subs = bw.pending_has_subs
+            pending_confs = bw.pending_confs
+    return texts, means, word_block, string_index
+
+
+def _page_parts(blocks: list[_Block], block_texts: list[str],
+                words: list[tuple[str, float | None]], word_block: list[int],
+                sizes: list[tuple[str, float | None, float | None]]
+                ) -> tuple[AltoPagePart, ...]:
+    """Each <Page> of a multi-page file: its blocks' text in reading order, words, size."""
+    if len(sizes) < 2:
+        return ()
+    texts: list[list[str]] = [[] for _ in sizes]
+    counts = [0] * len(sizes)
+    confs: list[list[float]] = [[] for _ in sizes]
+    for block, text in zip(blocks, block_texts, strict=True):
+        if text:
+            texts[block.page].append(text)
+    for (_word, conf), bi in zip(words, word_block, strict=True):
+        page = blocks[bi].page
+        counts[page] += 1
+        if conf is not None:
+            confs[page].append(conf)
+    return tuple(
+        AltoPagePart(page_id=pid, text="\n\n".join(texts[i]), n_words=counts[i],
+                     word_confidence=sum(confs[i]) / len(confs[i]) if confs[i] else None,
+                     width=w, height=h)
+        for i, (pid, w, h) in enumerate(sizes))
 
 
 def _alto_version(root: etree._Element, namespace: str) -> str:
@@ -209,16 +469,6 @@ def _alto_version(root: etree._Element, namespace: str) -> str:
     if m:
         return m[1]
     return "1" if namespace.startswith("http://schema.ccs-gmbh.com") or not namespace else ""
-
-
-def _software(root: etree._Element) -> str:
-    names = []
-    for el in root.iter():
-        if localname(el) == "ocrProcessingStep":
-            for sub in el.iter():
-                if localname(sub) in ("softwareName", "softwareVersion") and sub.text:
-                    names.append(sub.text.strip())
-    return " ".join(n for n in names if n and n != "NA")
 
 
 def _to_pixels(value: str | None, unit: str, dpi: float | None) -> float | None:
@@ -236,54 +486,37 @@ def _to_pixels(value: str | None, unit: str, dpi: float | None) -> float | None:
     return round(number / per_inch * dpi, 1)
 
 
-def _ordered_blocks(root: etree._Element) -> list[tuple[etree._Element, tuple[str, ...]]]:
-    """TextBlocks in reading order, with the IDs of the ComposedBlocks around each."""
-    found: list[tuple[etree._Element, tuple[str, ...]]] = []
-
-    def walk(el: etree._Element, composed: tuple[str, ...]) -> None:
-        for child in el:
-            name = localname(child)
-            if name == "TextBlock":
-                found.append((child, composed))
-            elif name == "ComposedBlock":
-                walk(child, (*composed, child.get("ID", "")))
-            elif name in _CONTAINERS:
-                walk(child, composed)
-
-    for layout in (e for e in root if localname(e) == "Layout"):
-        walk(layout, ())
-    refs = [e.get("REF", "") for e in root.iter()
-            if localname(e) == "ElementRef" and _inside(e, "ReadingOrder")]
+def _reading_order(blocks: list[_Block], refs: list[str]) -> list[_Block]:
+    """TextBlocks in reading order: ALTO 3+ <ReadingOrder>, else IDNEXT chains, else layout."""
     if refs:
-        return _apply_reading_order(found, refs)
-    if any(b.get("IDNEXT") for b, _ in found):
-        return _apply_idnext(found)
-    return found
+        return _apply_reading_order(blocks, refs)
+    if any(b.idnext for b in blocks):
+        return _apply_idnext(blocks)
+    return blocks
 
 
-def _inside(el: etree._Element, name: str) -> bool:
-    return any(localname(a) == name for a in el.iterancestors())
-
-
-def _apply_reading_order(blocks: list[tuple[etree._Element, tuple[str, ...]]],
-                         refs: list[str]) -> list[tuple[etree._Element, tuple[str, ...]]]:
+def _apply_reading_order(blocks: list[_Block], refs: list[str]) -> list[_Block]:
     # ALTO 3+ <ReadingOrder>: ElementRef@REF names TextBlocks or ComposedBlocks; blocks it
     # does not name keep their layout order after the named ones (nothing dropped)
-    ordered: list[tuple[etree._Element, tuple[str, ...]]] = []
+    named: dict[str, list[int]] = {}  # ID of a block or of a ComposedBlock around it
+    for i, b in enumerate(blocks):
+        keys = {*b.composed, *((b.id,) if b.id is not None else ())}
+        for key in keys:
+            named.setdefault(key, []).append(i)
+    ordered: list[_Block] = []
     used: set[int] = set()
     for ref in refs:
-        for i, (b, composed) in enumerate(blocks):
-            if i not in used and (b.get("ID") == ref or ref in composed):
-                ordered.append((b, composed))
+        for i in named.get(ref, ()):
+            if i not in used:
+                ordered.append(blocks[i])
                 used.add(i)
-    return ordered + [bc for i, bc in enumerate(blocks) if i not in used]
+    return ordered + [b for i, b in enumerate(blocks) if i not in used]
 
 
-def _apply_idnext(blocks: list[tuple[etree._Element, tuple[str, ...]]]
-                  ) -> list[tuple[etree._Element, tuple[str, ...]]]:
+def _apply_idnext(blocks: list[_Block]) -> list[_Block]:
     # ALTO 1.x/2 chain blocks with IDNEXT; start chains at blocks nobody points to
-    index = {b.get("ID"): i for i, (b, _) in enumerate(blocks) if b.get("ID")}
-    pointed = {index[b.get("IDNEXT")] for b, _ in blocks if b.get("IDNEXT") in index}
+    index = {b.id: i for i, b in enumerate(blocks) if b.id}
+    pointed = {index[b.idnext] for b in blocks if b.idnext in index}
     ordered: list[int] = []
     seen: set[int] = set()
     starts = [i for i in range(len(blocks)) if i not in pointed] + list(range(len(blocks)))
@@ -292,7 +525,7 @@ def _apply_idnext(blocks: list[tuple[etree._Element, tuple[str, ...]]]
         while i is not None and i not in seen:
             seen.add(i)
             ordered.append(i)
-            i = index.get(blocks[i][0].get("IDNEXT"))
+            i = index.get(blocks[i].idnext)  # type: ignore[arg-type]
     return [blocks[i] for i in ordered]
 
 
@@ -408,14 +641,29 @@ class _WordBuilder:
         if sid:
             self.string_index[sid] = i
 
-    def finish(self) -> list[tuple[str, float | None, int]]:
-        # WC is 0..1 in the ALTO schema; some producers write percentages (0..100)
-        scale = 100.0 if self.raw_max > 1.0 else 1.0
-        out = []
-        for text, confs, block in zip(self.texts, self.confs, self.block, strict=True):
-            conf = min(1.0, sum(confs) / len(confs) / scale) if confs else None
-            out.append((text, round(conf, 4) if conf is not None else None, block))
-        return out
+    @classmethod
+    def read_block(cls, block: etree._Element, *, after_part1: bool) -> _BlockWords:
+        """The words of one TextBlock on its own; `after_part1`: as if the block before it in
+        reading order had ended on a HypPart1, which is word 0 here (an empty placeholder)."""
+        builder = cls()
+        if after_part1:
+            builder._emit("", None, 0, None)
+            builder.pending, builder.pending_has_subs = 0, False
+        builder.add_block(block, 0)
+        has_string = any(localname(s) == "String" for line in block
+                         if localname(line) == "TextLine" for s in line)
+        pending = builder.pending
+        return _BlockWords(
+            texts=builder.texts,
+            means=[sum(c) / len(c) if c else None for c in builder.confs],
+            first_confs=builder.confs[0] if builder.confs else [],
+            string_index=builder.string_index,
+            raw_max=builder.raw_max,
+            has_string=has_string,
+            pending=pending,
+            pending_has_subs=builder.pending_has_subs,
+            pending_confs=builder.confs[pending] if pending is not None else [],
+        )
 
 
 # --------------------------------------------------------------------------------------------
