@@ -1,6 +1,8 @@
 """ALTO page XML (v1.x to v4, any namespace) and METS newspaper issues, to issue/article records.
 
 Specs: https://www.loc.gov/standards/alto/ and https://www.loc.gov/standards/mets/ (MODS inside).
+An ALTO file holding several <Page> elements (whole-book exports) is read as one text; without
+METS each of its pages becomes a Page row (AltoPage.pages), with METS the METS page is the row.
 """
 
 from __future__ import annotations
@@ -185,7 +187,7 @@ class _Block:
     idnext: str | None
     composed: tuple[str, ...]  # IDs of the ComposedBlocks around it, outermost first
     page: int  # index of the <Page> it lies in
-    words: _BlockWords
+    words: _BlockWords | None  # None once _join_blocks has taken them
     # read again with the previous block's HypPart1 open: only when the first String is a
     # HypPart2, whose text then completes that word (word 0 stands for it)
     join: _BlockWords | None
@@ -206,6 +208,9 @@ class _AltoScan:
         self.steps: list[list[str]] = []  # software names/versions of each ocrProcessingStep
         self.blocks: list[_Block] = []  # in layout (document) order
         self.block_page = 0  # index of the <Page> around the open TextBlock
+        self.raw_max = 0.0  # largest WC written (0..100 scale when above 1)
+        # one object per distinct word and WC: on a long page most words recur
+        self.shared: dict[Any, Any] = {}
 
     def run(self, events: Iterator[tuple[str, etree._Element]]) -> None:
         it = iter(events)
@@ -310,10 +315,11 @@ class _AltoScan:
                 self._header_text(sub, name)
         first = next((s for line in el if localname(line) == "TextLine" for s in line
                       if localname(s) == "String"), None)
-        words = _WordBuilder.read_block(el, after_part1=False)
+        words = _WordBuilder.read_block(el, after_part1=False, shared=self.shared)
+        self.raw_max = max(self.raw_max, words.raw_max)
         join = None
         if first is not None and first.get("SUBS_TYPE") == "HypPart2":
-            join = _WordBuilder.read_block(el, after_part1=True)
+            join = _WordBuilder.read_block(el, after_part1=True, shared=self.shared)
         self.blocks.append(_Block(el.get("ID"), el.get("IDNEXT"), composed, self.block_page,
                                   words, join))
 
@@ -334,14 +340,19 @@ class _AltoScan:
         blocks = _reading_order(self.blocks, self.refs)
         self.blocks = []
         texts, means, word_block, string_index = _join_blocks(blocks)
-        raw_max = max((b.words.raw_max for b in blocks), default=0.0)
         # WC is 0..1 in the ALTO schema; some producers write percentages (0..100)
-        scale = 100.0 if raw_max > 1.0 else 1.0
+        scale = 100.0 if self.raw_max > 1.0 else 1.0
         words: list[tuple[str, float | None]] = []
+        scaled: dict[float, float] = {}
         for text, mean in zip(texts, means, strict=True):
-            conf = min(1.0, mean / scale) if mean is not None else None
-            words.append((text, round(conf, 4) if conf is not None else None))
-        del texts, means
+            conf = None if mean is None else scaled.get(mean) if mean else None
+            if conf is None and mean is not None:
+                conf = round(min(1.0, mean / scale), 4)
+                if mean:
+                    scaled[mean] = conf
+            words.append((text, conf))
+        del texts, means, scaled
+        self.shared = {}
         block_words: list[list[str]] = [[] for _ in blocks]
         for (text, _conf), bi in zip(words, word_block, strict=True):
             block_words[bi].append(text)
@@ -411,6 +422,8 @@ def _join_blocks(blocks: list[_Block]
     for bi, block in enumerate(blocks):
         bw = block.words
         skip = 0
+        if bw is None:
+            raise ValueError("blocks already joined")
         joined_to = -1
         if pending is not None and block.join is not None:
             bw, skip, joined_to = block.join, 1, pending
@@ -429,6 +442,7 @@ def _join_blocks(blocks: list[_Block]
             pending = None if bw.pending is None else offset + bw.pending
             pending_has_subs = bw.pending_has_subs
             pending_confs = bw.pending_confs
+        block.words = block.join = None  # their words now live in the lists above
     return texts, means, word_block, string_index
 
 
@@ -642,7 +656,8 @@ class _WordBuilder:
             self.string_index[sid] = i
 
     @classmethod
-    def read_block(cls, block: etree._Element, *, after_part1: bool) -> _BlockWords:
+    def read_block(cls, block: etree._Element, *, after_part1: bool,
+                   shared: dict[Any, Any]) -> _BlockWords:
         """The words of one TextBlock on its own; `after_part1`: as if the block before it in
         reading order had ended on a HypPart1, which is word 0 here (an empty placeholder)."""
         builder = cls()
@@ -653,9 +668,13 @@ class _WordBuilder:
         has_string = any(localname(s) == "String" for line in block
                          if localname(line) == "TextLine" for s in line)
         pending = builder.pending
+        means: list[float | None] = []
+        for confs in builder.confs:
+            mean = sum(confs) / len(confs) if confs else None
+            means.append(shared.setdefault(mean, mean) if mean else mean)  # not 0.0 for -0.0
         return _BlockWords(
-            texts=builder.texts,
-            means=[sum(c) / len(c) if c else None for c in builder.confs],
+            texts=[shared.setdefault(t, t) for t in builder.texts],
+            means=means,
             first_confs=builder.confs[0] if builder.confs else [],
             string_index=builder.string_index,
             raw_max=builder.raw_max,
@@ -764,29 +783,34 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
     texts: list[str] = []
     words: list[tuple[str, float | None]] = []
     acc = _Accumulator()
-    first: AltoPage | None = None
-    for number, page_path in enumerate(pages, start=1):
+    first: dict[str, str] | None = None  # ALTO facts of the first page read
+    number = 0  # Page rows and unreadable files so far
+    for page_path in pages:
         try:
             alto = read_alto(page_path, default_dpi=float(opts["default_dpi"]))
         except SourceError as exc:
             if single:
                 raise
+            number += 1
             yield Reject(collection, relative_source(page_path, root), "ingest", "missing_page",
                          f"{exc.reason}: {exc.detail}")
             continue
-        first = first or alto
+        first = first or _alto_metadata(alto)
         acc.add(alto)
         texts.append(alto.text)
         if use_wc:
             words.extend(alto.words)
-        yield _page_row(alto, doc_id=doc_id, page_number=number,
-                        alto_path=relative_source(page_path, root), image_path=None, use_wc=use_wc)
+        shown = relative_source(page_path, root)
+        for part in alto.pages or (alto,):  # a multi-page file (whole book): one row a page
+            number += 1
+            yield _page_row(part, doc_id=doc_id, page_number=number, alto_path=shown,
+                            image_path=None, use_wc=use_wc)
     if first is None:
         yield Reject(collection, relative_source(unit, root), "ingest", "no_text",
                      f"none of {len(pages)} ALTO pages could be read")
         return
     date_text, iso = _date_from_path(Path(os.path.relpath(unit, root)))
-    metadata = {**_alto_metadata(first), "n_pages": str(len(pages)),
+    metadata = {**first, "n_pages": str(number),
                 "n_pages_missing": str(len(pages) - acc.n_pages)}
     if date_text:
         metadata["date_source"] = "path"
@@ -1167,7 +1191,7 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
     texts: list[str] = []
     words: list[tuple[str, float | None]] = []
     acc = _Accumulator()
-    first: AltoPage | None = None
+    first: dict[str, str] | None = None  # ALTO facts of the first page read
     n_missing = 0
     for page in pages:
         path = _resolve(page.alto.href if page.alto else None, mets.parent)
@@ -1184,7 +1208,10 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
             yield Reject(collection, shown or relative_source(mets, root), "ingest", "missing_page",
                          f"{issue.doc_id} page {page.number}: {problem}")
             continue
-        first = first or alto
+        first = first or _alto_metadata(alto)
+        if alto.pages:
+            logger.warning("%s: ALTO file %s holds %d pages; METS page %d gets them all",
+                           issue.doc_id, shown, len(alto.pages), page.number)
         acc.add(alto)
         texts.append(alto.text)
         if use_wc and not by_article:
@@ -1199,7 +1226,7 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
         yield Reject(collection, relative_source(mets, root), "ingest", "no_text",
                      f"none of the {len(pages)} pages of {issue.doc_id} could be read")
         return
-    metadata = {**_alto_metadata(first), **issue.metadata, "n_pages": str(len(pages)),
+    metadata = {**first, **issue.metadata, "n_pages": str(len(pages)),
                 "n_pages_missing": str(n_missing)}
     if metadata.get("dpi_source") == "given":
         metadata["dpi_source"] = "mets"
