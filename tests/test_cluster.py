@@ -13,6 +13,12 @@ def _worker_environ(name: str) -> str | None:
     return os.environ.get(name)
 
 
+def _worker_config(key: str) -> object:
+    import dask
+
+    return dask.config.get(key)
+
+
 def test_unknown_dask_setting_fails_with_the_valid_names() -> None:
     with pytest.raises(ValueError, match=r"setting\(s\) \['n_worker'\]; valid: .*n_workers"):
         cluster.settings({"n_worker": 2})
@@ -30,3 +36,18 @@ def test_malloc_trim_setting_reaches_the_workers(trim: bool) -> None:
         threads = runner.run_on_workers(_worker_environ, "OMP_NUM_THREADS")
     assert list(seen.values()) == (["65536"] if trim else [None])
     assert list(threads.values()) == ["1"]  # Dask's other worker settings are kept
+
+
+def test_local_workers_run_with_quiet_timers() -> None:
+    """The 20 ms event-loop tick and 500 ms system monitor are slowed in LocalCluster workers
+    (they wake a thread that takes the GIL from spaCy); the dashboard still works."""
+    assert dask_default("distributed.admin.tick.interval") == "20ms"
+    with cluster.cluster({"n_workers": 1, "dashboard": False}) as runner:
+        for key, value in cluster.QUIET_TIMERS.items():
+            assert list(runner.run_on_workers(_worker_config, key).values()) == [value]
+
+
+def dask_default(key: str) -> object:
+    import dask
+
+    return dask.config.get(key)
