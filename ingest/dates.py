@@ -352,14 +352,15 @@ _ATOMS: list[tuple[str, re.Pattern[str]]] = [
     (
         "dmy",
         re.compile(
-            rf"(?:the\s+)?\b(\d{{1,2}})(?:er|st|nd|rd|th|e)?\.?\s*(?:of\s+|de\s+)?\b({_MONTH})\b\.?,?"
-            r"\s*(?:of\s+|de\s+|in\s+)?(\d{4})(?!\d)"
+            rf"(?:the\s+)?\b(\d{{1,2}})(?:er|st|nd|rd|th|d|e)?\.?\s*(?:day\s+of\s+|of\s+|de\s+)?"
+            rf"\b({_MONTH})\b\.?,?\s*(?:of\s+|de\s+|in\s+|a\.\s?d\.\s*)?(\d{{4}})(?!\d)"
         ),
     ),
     (
         "mdy",
         re.compile(
-            rf"\b({_MONTH})\b\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)"
+            rf"\b({_MONTH})\b\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th|d)?"
+            r"(?:\s*-\s*(\d{1,2})(?:st|nd|rd|th|d)?)?,?\s+(\d{4})(?!\d)"
         ),
     ),
     ("my", re.compile(rf"\b({_MONTH})\b\.?,?\s*(?:of\s+|de\s+)?(\d{{4}})(?!\d)")),
@@ -374,7 +375,7 @@ _ATOMS: list[tuple[str, re.Pattern[str]]] = [
         "years",
         re.compile(
             r"(\[\s*)?(?<!\d)(\d{4})(?!\d)(?:\s*(-|/|to|bis|a|au|or|ou|oder|till|until)\s*"
-            r"(?:c\.\s*|\?\s*)?(\d{1,4})(?!\d))?"
+            r"(?:c\.\s*|\?\s*)?(\d{1,4})(?!\d)(?:\s*-\s*(\d{1,2})(?!\d))?)?"
         ),
     ),
     ("roman", re.compile(r"\b(m\.?(?:[mdclxvi]\.?){2,})(?![a-z])")),
@@ -459,7 +460,14 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
     if kind == "dmy":
         return from_ymd(int(g[2]), _MONTH_NAMES[g[1]], int(g[0]))
     if kind == "mdy":
-        return from_ymd(int(g[2]), _MONTH_NAMES[g[0]], int(g[1]))
+        first = from_ymd(int(g[3]), _MONTH_NAMES[g[0]], int(g[1]))
+        if not g[2] or first.start is None:
+            return first
+        # FRUS "June 5–17, 1864": a span of days within one month
+        last = from_ymd(int(g[3]), _MONTH_NAMES[g[0]], int(g[2]))
+        if last.start is None or last.start < first.start:
+            return IMPOSSIBLE if last.start is None else first
+        return from_dates(first.start, last.start, "range")
     if kind == "my":
         return from_ymd(int(g[1]), _MONTH_NAMES[g[0]])
     if kind == "ym":
@@ -472,7 +480,11 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
         first = int(g[1])
         if g[3] is None:
             return from_years(first)
-        return from_years(first, _expand_short(first, g[3]))
+        last = _expand_short(first, g[3])
+        if g[4] and len(g[3]) == 4:
+            # Tate "1794–c.1830–5": begun 1794, finished at some time in c.1830–1835
+            last = _expand_short(last, g[4])
+        return from_years(first, last)
     value = parse_roman(g[0])  # roman
     return from_years(value) if value and value >= 1000 else UNKNOWN
 
@@ -570,6 +582,27 @@ def _parse_text(text: str) -> DateInfo:
     if m:
         return from_ymd(int(m[2]), int(m[1]))
     return _parse_free(text)
+
+
+def _fold_char(ch: str) -> str:
+    base = unicodedata.normalize("NFD", ch)[:1] or ch
+    low = base.lower()
+    low = low if len(low) == 1 else base
+    if low in "–—‒−‐":
+        return "-"
+    return "'" if low == "’" else " " if low.isspace() else low
+
+
+def find_day_dates(text: str) -> list[tuple[int, int, DateInfo]]:
+    """Dates written to the day in free text ("January 31, 1919", "the 15th day of June, 1872",
+    "14 mars 1859", "April 10–11, 1930"): (start, end, info), offsets into `text`."""
+    # a one-to-one fold keeps the offsets of the source text
+    folded = "".join(_fold_char(ch) for ch in text)
+    out = []
+    for atom in _find_atoms(folded):
+        if atom.kind in ("dmy", "mdy") and atom.info.start is not None:
+            out.append((atom.start, atom.end, atom.info))
+    return out
 
 
 def parse_date(text: str | None, *, plausible: tuple[int, int] | None = None) -> DateInfo:

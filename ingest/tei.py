@@ -809,6 +809,12 @@ def _eltec_fields(
         )
     src = "t:fileDesc/t:sourceDesc/t:bibl"
     first = _first(header, f"{src}[@type='firstEdition']/t:date")
+    if first is None or not (_inline(first) or first.get("when")):
+        # some headers (ENG18400_Trollope) describe only the print source: the edition
+        # transcribed is then the first one ELTeC knows of, and its date is the record's
+        first = _first(header, f"{src}[@type='printSource']/t:date")
+        if first is not None:
+            meta["date_source"] = "printSource"
     if first is not None:
         fields.update(_date_fields(_inline(first) or None, opts, first.get("when"), meta))
     for key, typ in (("print_edition_date", "printSource"), ("first_edition_date", "firstEdition")):
@@ -1118,24 +1124,69 @@ def _frus_people(doc: etree._Element, head: etree._Element | None) -> dict[str, 
     return {"sender": sender, "recipient": recipient}
 
 
+_MONTH_WORD = re.compile(
+    r"\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.|\b(?:january|february|march|april|may|"
+    r"june|july|august|september|october|november|december)\b",
+    re.IGNORECASE,
+)
+_UNDATED = re.compile(r"\bundated\b", re.IGNORECASE)
+_RECEIVED = re.compile(r"\breceived\b", re.IGNORECASE)
+# what may follow a date that ends a FRUS head: a time of day ("at 2:15 p.m.", "10 a.m.")
+_HEAD_TAIL = re.compile(
+    r"[\s,]*(?:at\s+)?(?:\d{1,2}(?:[:.]\d{2})?\s*(?:o[’']clock\s*)?[ap]\.?\s?m\.?)?[\s.,;:)\]]*",
+    re.IGNORECASE,
+)
+# what may precede a date that follows a FRUS head's first words: "Report of", "Proclamation
+# No. 1885", "Executive Order No. 2585,"
+_HEAD_LEAD = re.compile(
+    r"\W*(?:[\w.’'-]+\s+){1,3}(?:of\s+(?:the\s+)?|No\.\s*\d+,?\s+)", re.IGNORECASE
+)
+
+
 def _frus_date(ctx: _Context, doc: etree._Element, meta: dict[str, str]) -> dict[str, Any]:
-    """Date and place: the dateline's date/@when, else frus:doc-dateTime-min/max."""
+    """Date and place of a FRUS document, from the first of these that gives a date.
+
+    1. the dateline's <date>: @when, else its printed text (some volumes type @when="0201-06-05"
+       for "June 5–17, 1864": the printed date is kept and metadata["date_when"] says so);
+    2. frus:doc-dateTime-min/max, as an interval;
+    3. the dateline's text outside <placeName>: "Paris, undated. [Received December 5, 1917]"
+       gives the receipt date (metadata["date_basis"] = "received", approximate); a dateline
+       that says only "undated" gives date_text "undated"; a dateline holding only a place
+       ("U. S. Steamer Massachusetts, Off Pensacola") gives no date_text at all;
+    4. a date written to the day that ends the head ("Minutes of the Daily Meetings ...,
+       Friday, January 31, 1919", "Treaty ..., Signed at Washington, December 8, 1923") or
+       follows its first words ("Report of April 9, 1917, of the ..."), when it is the head's
+       only such date (metadata["date_source"] = "head").
+    """
     dateline = next(_own(doc, "dateline"), None)
     out: dict[str, Any] = {"place": None}
+    flagged: dict[str, Any] | None = None
     if dateline is not None:
         meta["dateline"] = _inline(dateline)
-        place = next(dateline.iter(f"{T}placeName"), None)
-        if place is not None:
-            out["place"] = _inline(place).rstrip(",. ") or None
+        places = list(dateline.iter(f"{T}placeName"))
+        if places:
+            out["place"] = _inline(places[0]).rstrip(",. ") or None
         date = next(dateline.iter(f"{T}date"), None)
-        if date is not None and (date.get("when") or _inline(date)):
-            found = _date_fields(_inline(date) or None, ctx.opts, date.get("when"), meta)
-            if found["date_start"] is not None or "date_flag" in meta:
+        text = _inline(date) if date is not None else ""
+        when = date.get("when") if date is not None else None
+        if when or text:
+            found = _date_fields(text or None, ctx.opts, when, meta)
+            if found["date_start"] is None and when and text:
+                printed = _date_fields(text, ctx.opts, None, {})
+                if printed["date_start"] is not None:
+                    meta["date_when"] = when
+                    meta["date_flag"] = "when_not_understood"
+                    meta["date_source"] = "dateline_text"
+                    return out | printed
+            if found["date_start"] is not None:
                 meta["date_source"] = "dateline"
                 return out | found
+            if "date_flag" in meta:
+                meta["date_source"] = "dateline"
+                flagged = found
     lo = doc.get(f"{{{FRUS_NS}}}doc-dateTime-min")
     hi = doc.get(f"{{{FRUS_NS}}}doc-dateTime-max")
-    if lo or hi:
+    if (lo or hi) and flagged is None:
         first, last = dates.parse_date(lo or hi), dates.parse_date(hi or lo)
         info = dates.DateInfo(flags=first.flags + last.flags)
         if first.start is not None and last.end is not None:
@@ -1146,7 +1197,68 @@ def _frus_date(ctx: _Context, doc: etree._Element, meta: dict[str, str]) -> dict
         info = _plausible(info, ctx.opts, meta)
         meta["date_source"] = "frus:doc-dateTime"
         return out | info.record_fields(meta.get("dateline") or lo)
-    if dateline is not None:
+    if flagged is not None:
+        return out | flagged
+    written = _dateline_date_text(dateline) if dateline is not None else None
+    if written:
+        found = _date_fields(written, ctx.opts, None, meta)
+        if found["date_start"] is not None:
+            meta["date_source"] = "dateline_text"
+            if _RECEIVED.search(written) and not _received_only_after(written):
+                meta["date_basis"] = "received"
+                found["date_approximate"] = True
+            return out | found
+        if "date_flag" in meta:
+            meta["date_source"] = "dateline_text"
+            return out | found
+    head_date = _frus_head_date(doc)
+    if head_date is not None:
+        date_text, info, before = head_date
+        meta["date_source"] = "head"
+        found = _plausible(info, ctx.opts, meta).record_fields(date_text)
+        if _RECEIVED.search(before):  # "Mr. Geofroy to Mr. Seward.—Received May 26, 1864"
+            meta["date_basis"] = "received"
+            found["date_approximate"] = True
+        elif re.search(r"\b(?:circa|about|c\.)\s*$", before, re.IGNORECASE):
+            found["date_approximate"] = True
+        return out | found
+    if written:
         meta["date_source"] = "dateline_text"
-        out |= _date_fields(meta["dateline"], ctx.opts, None, meta)
+        out["date_text"] = (
+            "undated" if _UNDATED.search(written) and not re.search(r"\d", written) else written
+        )
     return out
+
+
+def _dateline_date_text(dateline: etree._Element) -> str | None:
+    """The dateline's words outside <placeName>, when they could be a date; else None."""
+    skip = {id(p) for p in dateline.iter(f"{T}placeName")}
+    text = " ".join(_render([dateline], skip=skip, entities=False)[0].split())
+    text = text.strip(" ,.;:")
+    if not text:
+        return None
+    if re.search(r"\d", text) or _MONTH_WORD.search(text) or _UNDATED.search(text):
+        return text
+    return None  # a place outside <placeName>: "U. S. Steamer Massachusetts"
+
+
+def _received_only_after(text: str) -> bool:
+    """True when the dateline gives its own date before the '[Received ...]' note."""
+    m = _RECEIVED.search(text)
+    return bool(m and dates.parse_date(text[: m.start()]).known)
+
+
+def _frus_head_date(doc: etree._Element) -> tuple[str, dates.DateInfo, str] | None:
+    """The one day-precise date a FRUS head gives for its document (rule 4 of _frus_date):
+    (the date as written, its interval, the head's words before it)."""
+    head = next((c for c in doc if localname(c) == "head"), None)
+    if head is None:
+        return None
+    text = _inline(head)
+    found = dates.find_day_dates(text)
+    if len(found) != 1:
+        return None
+    start, end, info = found[0]
+    if _HEAD_TAIL.fullmatch(text[end:]) or _HEAD_LEAD.fullmatch(text[:start]):
+        return text[start:end], info, text[:start]
+    return None

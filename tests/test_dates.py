@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ingest.dates import (
     UNKNOWN,
     DateInfo,
+    find_day_dates,
     format_roman,
     from_years,
     from_ymd,
@@ -78,6 +79,16 @@ CASES = [
     ("7 Xbre 1750", D(1750, 12, 7), D(1750, 12, 7), 1750, "day", False),
     ("9bre 1750", D(1750, 11, 1), D(1750, 11, 30), 1750, "month", False),
     ("7.12.1858", D(1858, 12, 7), D(1858, 12, 7), 1858, "day", False),
+    # FRUS datelines and heads (bench volumes, docs/heldout-audit.md): day spans within a
+    # month, old American ordinals "22d", "the 15th day of", "A. D."
+    ("June 5–17, 1864.", D(1864, 6, 5), D(1864, 6, 17), 1864, "range", False),
+    ("April 10–11, 1930", D(1930, 4, 10), D(1930, 4, 11), 1930, "range", False),
+    ("the 22d of July, 1872", D(1872, 7, 22), D(1872, 7, 22), 1872, "day", False),
+    ("on the 15th day of June, 1872.", D(1872, 6, 15), D(1872, 6, 15), 1872, "day", False),
+    ("the 16th day of December, A. D. 1871", D(1871, 12, 16), D(1871, 12, 16), 1871, "day",
+     False),
+    ("Saturday, August 2d, 1919", D(1919, 8, 2), D(1919, 8, 2), 1919, "day", False),
+    ("Thursday, 1 May, 1919", D(1919, 5, 1), D(1919, 5, 1), 1919, "day", False),
     # LIDO displayDate (KENOM Notgeld): month.year and day ranges
     ("10.1923", D(1923, 10, 1), D(1923, 10, 31), 1923, "month", False),
     ("8.1923", D(1923, 8, 1), D(1923, 8, 31), 1923, "month", False),
@@ -110,6 +121,8 @@ CASES = [
     # Tate: later events (printing, casting) are not the date of the work
     ("1825, reprinted 1874", D(1825, 1, 1), D(1825, 12, 31), 1825, "year", False),
     ("1913, cast 1956", D(1913, 1, 1), D(1913, 12, 31), 1913, "year", False),
+    ("1794–c.1830–5", D(1794, 1, 1), D(1835, 12, 31), 1814, "range", True),
+    ("c.1945–c.1960–4, published c.1960–4", D(1945, 1, 1), D(1964, 12, 31), 1954, "range", True),
     ("1976–7, enlarged version 2007", D(1976, 1, 1), D(1977, 12, 31), 1976, "range", False),
     ("published 1833", D(1833, 1, 1), D(1833, 12, 31), 1833, "year", False),
     ("first published ?1846, reprinted 1993", D(1846, 1, 1), D(1846, 12, 31), 1846, "year", True),
@@ -235,3 +248,15 @@ def test_roman_round_trip(n: int) -> None:
 def test_roman_years_parse(n: int) -> None:
     # "M", "MD", "MM" alone are too short to be read as years in free text
     assert parse_date(format_roman(n)).year == n
+
+
+def test_find_day_dates_gives_offsets_into_the_source_text() -> None:
+    """FRUS heads: every date written to the day, with offsets into the text as written."""
+    head = "No. 6.—TRADUCTION DU CODE PÉNAL, (DU 10 FÉVRIER, 1866.)"
+    [(start, end, info)] = find_day_dates(head)
+    assert head[start:end] == "10 FÉVRIER, 1866" and info.start == D(1866, 2, 10)
+    two = "Ordonnance royale du 8 avril 1854. Donnée au château de Stockholm le 29 juillet 1870."
+    assert [info.start for _, _, info in find_day_dates(two)] == [D(1854, 4, 8), D(1870, 7, 29)]
+    # a time after a day without a year is not a span of years (FRUS 1864 "October 12—3 p. m.")
+    assert find_day_dates("October 12—3 p. m.") == []
+    assert parse_date("October 12—3 p. m.") == UNKNOWN
