@@ -6,6 +6,7 @@ params.yaml `dask:`
   memory_limit: "auto"     # per worker
   scheduler: distributed   # "synchronous" runs in-process (debugging, tests)
   worker_timeout: 60       # seconds to wait for the first worker of an external scheduler
+  dashboard: true          # true: 127.0.0.1:8787 (this machine only); "host:port"; false: off
   profile: false           # Dask's per-worker statistical profiler (costs CPU on spaCy stacks)
   malloc_trim: false       # Dask's MALLOC_TRIM_THRESHOLD_=65536 in workers (slows spaCy, see below)
 Environment overrides: LONGUE_DASK_ADDRESS, LONGUE_DASK_SCHEDULER.
@@ -38,6 +39,20 @@ QUIET_TIMERS: dict[str, str] = {
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
 }
+
+
+def dashboard_address(setting: bool | str) -> str | None:
+    """The LocalCluster dashboard address for params.yaml `dask.dashboard`.
+
+    true: this machine only (127.0.0.1:8787; Dask's own default ":8787" listens on every
+    interface, so anyone on the network could watch and run tasks); an address string such as
+    ":8787" or "0.0.0.0:8787" opens it wider on purpose; false: no dashboard.
+    """
+    if setting is True:
+        return "127.0.0.1:8787"
+    if isinstance(setting, str) and setting.strip():
+        return setting.strip()
+    return None
 
 
 def settings(section: dict[str, Any]) -> dict[str, Any]:
@@ -197,14 +212,14 @@ def cluster(section: dict[str, Any]) -> Iterator[Runner]:
                 threads_per_worker=1,
                 processes=True,
                 memory_limit=cfg["memory_limit"],
-                dashboard_address=":8787" if cfg["dashboard"] else None,
+                dashboard_address=dashboard_address(cfg["dashboard"]),
                 silence_logs=logging.WARNING,
             )
         client = Client(local)
         kind = "local"
     try:
         n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
-        link = client.dashboard_link if cfg["dashboard"] else None
+        link = client.dashboard_link if cfg["dashboard"] is not False else None
         print(f"Dask {kind} cluster: {n_workers} worker(s); dashboard: {link or 'off'}", flush=True)
         yield Runner(
             client,

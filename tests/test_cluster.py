@@ -51,3 +51,12 @@ def dask_default(key: str) -> object:
     import dask
 
     return dask.config.get(key)
+
+
+def test_dashboard_listens_on_this_machine_only_by_default() -> None:
+    assert cluster.dashboard_address(True) == "127.0.0.1:8787"
+    assert cluster.dashboard_address("0.0.0.0:8790") == "0.0.0.0:8790"
+    assert cluster.dashboard_address(False) is None
+    with cluster.cluster({"n_workers": 1, "dashboard": "127.0.0.1:0"}) as runner:
+        link = runner.info["dashboard"]
+    assert link.startswith("http://127.0.0.1:") and link.endswith("/status")
