@@ -171,7 +171,8 @@ class _BlockWords:
     texts: list[str]
     means: list[float | None]  # raw mean WC of each word, before the 0..100 scale check
     first_confs: list[float]  # raw WCs of word 0 (the placeholder, for `_Block.join`)
-    string_index: dict[str, int]  # String ID -> index in texts
+    string_ids: list[str]  # String IDs in the order first met (a dict's keys, made smaller)
+    string_words: list[int]  # index in texts of each (the last met for a repeated ID)
     raw_max: float
     has_string: bool  # False: the block leaves an open HypPart1 to the next block
     pending: int | None  # word left open by a HypPart1 at the block's end
@@ -436,7 +437,7 @@ def _join_blocks(blocks: list[_Block]
         texts.extend(bw.texts[skip:] if skip else bw.texts)
         means.extend(bw.means[skip:] if skip else bw.means)
         word_block.extend([bi] * (len(bw.texts) - skip))
-        for sid, i in bw.string_index.items():
+        for sid, i in zip(bw.string_ids, bw.string_words, strict=True):
             string_index[sid] = joined_to if skip and i == 0 else offset + i
         if bw.has_string:  # a String resets or completes the open HypPart1
             pending = None if bw.pending is None else offset + bw.pending
@@ -676,7 +677,8 @@ class _WordBuilder:
             texts=[shared.setdefault(t, t) for t in builder.texts],
             means=means,
             first_confs=builder.confs[0] if builder.confs else [],
-            string_index=builder.string_index,
+            string_ids=[shared.setdefault(k, k) for k in builder.string_index],
+            string_words=list(builder.string_index.values()),
             raw_max=builder.raw_max,
             has_string=has_string,
             pending=pending,
