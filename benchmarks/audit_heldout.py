@@ -251,13 +251,15 @@ def eltec_expected(path: Path) -> dict[str, Any]:
         return found[0] if found else None
 
     title = first("t:fileDesc/t:titleStmt/t:title")
-    date = first("t:fileDesc/t:sourceDesc/t:bibl[@type='firstEdition']/t:date")
+    date = first("t:fileDesc/t:sourceDesc//t:bibl[@type='firstEdition']/t:date")
     no_first_edition = date is None or not ("".join(date.itertext()).strip() or date.get("when"))
     if no_first_edition:  # only the print source is described: its date is the first known
-        date = first("t:fileDesc/t:sourceDesc/t:bibl[@type='printSource']/t:date")
-    year = None
+        date = first("t:fileDesc/t:sourceDesc//t:bibl[@type='printSource']/t:date")
+    years: list[int] = []
     if date is not None:
-        year = year_of(date.get("when")) or year_of("".join(date.itertext()))
+        written = date.get("when") or "".join(date.itertext())
+        years = [int(y) for y in re.findall(r"(?<!\d)(\d{4})(?!\d)", written)]
+    year = min(years) if years else None
     lang = first("t:profileDesc/t:langUsage/t:language/@ident") or tei.get(
         "{http://www.w3.org/XML/1998/namespace}lang"
     )
@@ -266,6 +268,7 @@ def eltec_expected(path: Path) -> dict[str, Any]:
     return {
         "title": " ".join("".join(title.itertext()).split()) if title is not None else None,
         "first_edition_year": year,
+        "first_edition_last_year": max(years) if years else None,
         "no_first_edition_bibl": no_first_edition,
         "first_edition_text": " ".join("".join(date.itertext()).split()) if date is not None
         else None,
@@ -298,6 +301,7 @@ def audit_book(path: Path, root: Path, profile: str) -> dict[str, Any]:
         return row
     r = records[0]
     row.update({"title": r.title, "year": r.year, "n_words": r.n_words,
+                "date_rule": r.metadata.get("date_rule"),
                 "body_words": exp["body_words"], "language": r.language,
                 "authors": list(r.authors), "date_text": r.date_text})
     if not r.title:
@@ -314,18 +318,23 @@ def audit_book(path: Path, root: Path, profile: str) -> dict[str, Any]:
         row["no_first_edition_bibl"] = exp["no_first_edition_bibl"]
         if r.year is None:
             p.append(f"no year (header first edition {exp['first_edition_text']!r})")
-        elif r.year != exp["first_edition_year"] or (r.date_start and r.date_start.year
-                                                   != exp["first_edition_year"]):
+        elif (r.date_start.year, r.date_end.year) != (  # type: ignore[union-attr]
+            exp["first_edition_year"], exp["first_edition_last_year"]
+        ):
             p.append(f"year {r.year} ({r.date_text!r}) vs header first edition "
                      f"{exp['first_edition_year']} ({exp['first_edition_text']!r})")
     else:
         if r.year != exp["year"]:
             p.append(f"year {r.year} ({r.metadata.get('date_rule')}) vs DraCor rule "
                      f"{exp['year']} ({exp['rule']}); events {exp['events']}")
+        row["n_sp"] = exp["n_sp"]
         if exp["n_sp"] == 0:
-            p.append("no <sp> in source")
-        elif exp["n_speakers"] and r.text.count(".\n") + r.text.count(". ") == 0:
-            p.append("no speaker turns in text")
+            row["no_speeches"] = True  # pantomime or ballet: stage directions only
+        missing = _missing_in_order(r.text, exp["speakers"])
+        row["speaker_turns_found"] = len(exp["speakers"]) - len(missing)
+        if missing:
+            p.append(f"{len(missing)} of {len(exp['speakers'])} speaker turns not in the text "
+                     f"in order, first {missing[0]!r}")
     if not r.language:
         p.append("no_language")
     elif exp["language"] and r.language != exp["language"]:
@@ -337,6 +346,20 @@ def audit_book(path: Path, root: Path, profile: str) -> dict[str, Any]:
         p.append(f"words {r.n_words} vs body {bw} ({100 * (r.n_words - bw) / bw:+.1f} %)")
     row["word_diff_pct"] = round(100 * (r.n_words - bw) / bw, 2) if bw else None
     return row
+
+
+def _missing_in_order(text: str, needles: list[str]) -> list[str]:
+    """The needles not found in `text` one after the other (speaker turns in reading order)."""
+    missing, pos = [], 0
+    for needle in needles:
+        if not needle:
+            continue
+        at = text.find(needle, pos)
+        if at < 0:
+            missing.append(needle)
+        else:
+            pos = at + len(needle)
+    return missing
 
 
 def _title_matches(record_title: str, header_title: str) -> bool:
@@ -389,7 +412,9 @@ def dracor_expected(path: Path) -> dict[str, Any]:
     surname = None
     if authors:
         sn = authors[0].xpath(".//t:surname", namespaces=NS)
-        surname = " ".join("".join(sn[0].itertext()).split()) if sn else _surname(authors[0])
+        pers = authors[0].xpath("t:persName", namespaces=NS)
+        surname = (" ".join("".join(sn[0].itertext()).split()) if sn
+                   else _surname(pers[0]) if pers else _surname(authors[0]))
     lang = tei.get("{http://www.w3.org/XML/1998/namespace}lang")
     return {
         "title": " ".join("".join(title[0].itertext()).split()) if title else None,
@@ -398,7 +423,10 @@ def dracor_expected(path: Path) -> dict[str, Any]:
         "rule": rule,
         "events": raw,
         "n_sp": len(tei.xpath("//t:sp", namespaces=NS)),
-        "n_speakers": len(tei.xpath("//t:sp/t:speaker", namespaces=NS)),
+        "speakers": [
+            " ".join("".join(sp.itertext()).split())
+            for sp in tei.xpath("t:text//t:body//t:sp/t:speaker", namespaces=NS)
+        ],
         "language": str(lang)[:2].lower() if lang else None,
         "body_words": body_words(tei),
     }
@@ -553,12 +581,13 @@ def audit_all(cache: Path, only: Iterable[str] | None = None) -> dict[str, Any]:
         t = time.perf_counter()
         folder = corpus_dir("fredracor", cache)
         rows = [audit_book(p, folder, "dracor") for p in sorted(folder.glob("*.xml"))]
-        no_date = Counter(
-            "no events" if not r.get("year") and "events {}" in " ".join(r["problems"]) else
-            "no print/premiere/written event" if not r.get("year") else "dated"
-            for r in rows)
         report["fredracor"] = summarise_books(rows) | {
-            "rows": rows, "no_date": dict(no_date), "seconds": round(time.perf_counter() - t, 1)}
+            "rows": rows,
+            "no_speeches": sorted(r["file"] for r in rows if r.get("no_speeches")),
+            "speaker_turns": sum(r.get("speaker_turns_found", 0) for r in rows),
+            "undated": sorted(r["file"] for r in rows if "n_words" in r and not r.get("year")),
+            "date_rules": dict(Counter(str(r.get("date_rule")) for r in rows)),
+            "seconds": round(time.perf_counter() - t, 1)}
     if "tate" in wanted:
         t = time.perf_counter()
         report["tate"] = audit_tate(BENCH / TATE) | {"seconds": round(time.perf_counter() - t, 1)}

@@ -566,7 +566,11 @@ def _sniff(path: Path) -> _Sniff:
         raise SourceError("unreadable", str(exc)) from exc
     if root is None:
         raise SourceError("bad_xml", f"{path}: no root element")
-    if etree.QName(root).namespace not in (TEI_NS, None):
+    namespace = etree.QName(root).namespace
+    if namespace not in (TEI_NS, None) or (
+        namespace is None and localname(root) not in ("TEI", "teiCorpus")
+    ):
+        # e.g. FreDraCor's authors.xml (<authors>, a name-normalisation table) next to the plays
         raise SourceError("not_tei", f"root element {root.tag}")
     return _Sniff(localname(root), dict(root.attrib), dict(root.nsmap), header, after)
 
@@ -807,7 +811,8 @@ def _eltec_fields(
             ).strip()
             or title
         )
-    src = "t:fileDesc/t:sourceDesc/t:bibl"
+    # ELTeC-fra often nests printSource and firstEdition inside the digitalSource bibl
+    src = "t:fileDesc/t:sourceDesc//t:bibl"
     first = _first(header, f"{src}[@type='firstEdition']/t:date")
     if first is None or not (_inline(first) or first.get("when")):
         # some headers (ENG18400_Trollope) describe only the print source: the edition

@@ -17,7 +17,7 @@ import pytest
 
 from benchmarks import audit_heldout as audit
 from ingest import get_adapter
-from ingest.record import Record, Reject
+from ingest.record import Record, Reject, SourceError
 from pipeline.ingest import check_date
 from tests.conftest import BENCH, SAMPLES
 
@@ -91,6 +91,43 @@ def test_frus_head_dates(frus: dict[str, Record]) -> None:
     # two dates in the head ("Protocol of December 17, 1917, Added to the Agreement of June 9,
     # 1917"): which one dates the document is not for a rule to guess
     assert frus["frus1917Supp02v02-d306"].date_start is None
+
+
+def parse_book(name: str) -> Record:
+    path = HELDOUT / name
+    [record] = get_adapter("tei").parse(path, root=HELDOUT, collection="eltec", kind="book",
+                                        profile="eltec")
+    assert isinstance(record, Record)
+    return record
+
+
+def test_eltec_first_edition_nested_in_the_digital_source() -> None:
+    """ELTeC-fra nests printSource and firstEdition inside bibl[@type=digitalSource]."""
+    r = parse_book("eltec_FRA02301_Greville_trimmed.xml")
+    assert (r.title, r.date_text, r.year) == ("La seconde mère", "1888", 1888)
+    assert r.publisher == "E. Plon, Nourrit et Cie"
+    assert r.metadata["first_edition_date"] == "1888" and "date_source" not in r.metadata
+    assert r.text.startswith("I\n\nPendant que Jaffé se glissait derrière lui, Richard Brice")
+
+
+def test_eltec_print_source_date_when_no_first_edition_is_described() -> None:
+    r = parse_book("eltec_ENG18400_Trollope_trimmed.xml")
+    assert r.title == "The Life and Adventures of Michael Armstrong"
+    assert (r.date_start, r.date_end) == (D(1840, 1, 1), D(1840, 12, 31))
+    assert r.metadata["date_source"] == "printSource"
+    assert r.metadata["print_edition_publisher"] == (
+        "London: Henry Colburn, Great Marlborough Street"
+    )
+
+
+def test_xml_without_namespace_that_is_not_tei_is_refused(tmp_path: Path) -> None:
+    """FreDraCor's authors.xml sits next to the plays: <authors> in no namespace."""
+    path = tmp_path / "authors.xml"
+    path.write_text('<?xml version="1.0"?>\n<authors><author><name>Anonyme</name></author>'
+                    "</authors>\n", encoding="utf-8")
+    with pytest.raises(SourceError) as err:
+        list(get_adapter("tei").parse(path, root=tmp_path, collection="c", kind="book"))
+    assert err.value.reason == "not_tei"
 
 
 # ---------------------------------------------------------------- part 2: bench archives
@@ -167,7 +204,7 @@ def fredracor(bench_dir: Path) -> list[Path]:
         names = sorted(m.name for m in tar.getmembers()
                        if m.name.startswith("fredracor/tei/") and m.name.endswith(".xml"))
     picked = names[:: max(1, len(names) // 20)][:20]
-    extract_members(archive, bench_dir, picked)
+    extract_members(archive, bench_dir, [*picked, "fredracor/authors.xml", "fredracor/corpus.xml"])
     return [bench_dir / n for n in picked]
 
 
@@ -176,6 +213,20 @@ def test_bench_fredracor_header_facts(fredracor: list[Path]) -> None:
     assert len(fredracor) == 20
     rows = [audit.audit_book(p, p.parent, "dracor") for p in fredracor]
     assert {r["file"]: r["problems"] for r in rows if r["problems"] or r["error"]} == {}
+    assert sum(r["speaker_turns_found"] for r in rows) > 5000
+    assert all(r["year"] for r in rows)
+
+
+@pytest.mark.parametrize(("name", "reason"), [("authors.xml", "not_tei"),
+                                              ("corpus.xml", "no_documents")])
+def test_bench_fredracor_sidecars_are_refused_with_a_reason(
+    fredracor: list[Path], name: str, reason: str
+) -> None:
+    root = fredracor[0].parent.parent
+    with pytest.raises(SourceError) as err:
+        list(get_adapter("tei").parse(root / name, root=root, collection="fredracor",
+                                      kind="book"))
+    assert err.value.reason == reason
 
 
 def test_bench_tate_first_2000_records() -> None:
