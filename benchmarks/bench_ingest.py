@@ -5,7 +5,8 @@
 For each XML format a file of each size (MB) is built under the scratch folder by replicating
 real documents: TEI = a FRUS volume from ../shared/bench/frus.tar.gz with its <body> repeated;
 LIDO = the 20 KENOM records of ../shared/corpora/museum/lido repeated in one lidoWrap; ALTO =
-the BnL 1858 ALTO v3 page with its PrintSpace content repeated (one very large page). Every run
+the BnL 1858 ALTO v3 page with its PrintSpace content repeated (one very large page); ALTO-BOOK =
+the four pages of that BnL issue repeated as <Page>s of one Layout (a whole-book export). Every run
 is a fresh subprocess reporting its own peak RSS (ru_maxrss); the baseline is
 `lxml.etree.iterparse` on the same file and record tag, clearing each element and deleting its
 earlier siblings. Spec of the measured formats: https://tei-c.org/ , https://lido-schema.org/ ,
@@ -36,6 +37,7 @@ TAGS = {
     "tei": "{http://www.tei-c.org/ns/1.0}div",
     "lido": "{http://www.lido-schema.org}lido",
     "alto": "{http://www.loc.gov/standards/alto/ns-v3#}TextBlock",
+    "alto-book": "{http://www.loc.gov/standards/alto/ns-v3#}TextBlock",
 }
 
 # Child process: one measurement, printed as JSON on stdout.
@@ -58,7 +60,7 @@ if mode == "lxml":
 else:
     from ingest import get_adapter
     from ingest.record import Record
-    adapter = get_adapter(fmt)
+    adapter = get_adapter(fmt.split("-")[0])  # alto-book: the alto adapter
     options = {{"profile": "frus"}} if fmt == "tei" else {{}}
     for item in adapter.parse(path, root=path.parent, collection="bench", kind="book", **options):
         n += isinstance(item, Record)
@@ -114,7 +116,17 @@ def build_alto(scratch: Path, size_mb: int) -> Path:
     return _replicate(head, body, tail, scratch / f"alto-{size_mb}mb.xml", size_mb)
 
 
-BUILDERS = {"tei": build_tei, "lido": build_lido, "alto": build_alto}
+def build_alto_book(scratch: Path, size_mb: int) -> Path:
+    """The four BnL 1858 pages as <Page>s of one Layout, repeated: a multi-page ALTO file."""
+    pages = sorted(ALTO_SOURCE.glob("*/text/*.xml"))
+    parts = [_split(p.read_bytes(), b"<Layout", b"</Layout>") for p in pages]
+    body = b"".join(part[1] for part in parts)
+    return _replicate(parts[0][0], body, parts[0][2], scratch / f"alto-book-{size_mb}mb.xml",
+                      size_mb)
+
+
+BUILDERS = {"tei": build_tei, "lido": build_lido, "alto": build_alto,
+            "alto-book": build_alto_book}
 
 
 def measure(mode: str, fmt: str, path: Path) -> dict[str, float]:
