@@ -102,6 +102,24 @@ def body_words(tei: etree._Element) -> int:
     return sum(walk(b) for b in tei.xpath("t:text//t:body[not(ancestor::t:body)]", namespaces=NS))
 
 
+def div_words(div: etree._Element) -> int:
+    """Words of a FRUS document division minus its own heads, notes and margin notes."""
+    skip = {f"{{{TEI}}}{n}" for n in ("note", "fw", "figDesc")}
+    # hold the elements: an lxml proxy's id() is reused once it is garbage
+    heads = {c for c in div if c.tag == f"{{{TEI}}}head"}
+
+    def walk(el: etree._Element) -> int:
+        if (not isinstance(el.tag, str) or el.tag in skip or el in heads
+                or (el.tag == f"{{{TEI}}}seg" and el.get("type") == "margin")):
+            return 0
+        n = count_words(el.text or "")
+        for child in el:
+            n += walk(child) + count_words(child.tail or "")
+        return n
+
+    return walk(div)
+
+
 def year_of(value: str | None) -> int | None:
     m = re.search(r"(?<!\d)(\d{4})(?!\d)", value or "")
     return int(m[1]) if m else None
@@ -151,6 +169,7 @@ def frus_expected(path: Path) -> dict[str, dict[str, Any]]:
         out[xml_id] = {
             "head": " ".join(str(head).split()),
             "dateline": " ".join(str(dateline).split()),
+            "words": div_words(div),
             "when": str(when[0]) if when else None,
             "min": div.get(f"{{{FRUS}}}doc-dateTime-min"),
             "max": div.get(f"{{{FRUS}}}doc-dateTime-max"),
@@ -180,6 +199,7 @@ def audit_frus_volume(path: Path, root: Path) -> dict[str, Any]:
         m.append({"doc": missing, "problem": "no_record"})
     dated = flagged = no_date = 0
     sources: Counter[str] = Counter()
+    word_pairs: list[tuple[int, int]] = []
     undated_why: Counter[str] = Counter()
     for r in records:
         doc = r.doc_id.rsplit("/", 1)[-1]
@@ -220,6 +240,11 @@ def audit_frus_volume(path: Path, root: Path) -> dict[str, Any]:
                           "value": f"date_text={r.date_text!r} head={exp.get('head', '')[:90]!r}"})
         if not r.text.strip():
             m.append({"doc": doc, "problem": "empty_text"})
+        src_words = exp.get("words", 0)
+        if src_words and abs(r.n_words - src_words) > max(3, WORD_TOLERANCE * src_words):
+            m.append({"doc": doc, "problem": "words_differ",
+                      "value": f"record {r.n_words} vs division {src_words}"})
+        word_pairs.append((r.n_words, src_words))
     n = len(records)
     out.update({
         "dated": dated,
@@ -231,6 +256,8 @@ def audit_frus_volume(path: Path, root: Path) -> dict[str, Any]:
         "place_pct": share(sum(1 for r in records if r.place), n),
         "empty_text": sum(1 for r in records if not r.text.strip()),
         "words": sum(r.n_words for r in records),
+        "division_words": sum(w for _, w in word_pairs),
+        "words_differ": sum(1 for x in m if x["problem"] == "words_differ"),
         "volume_range": [lo, hi],
         "date_sources": dict(sources),
         "undated_why": dict(undated_why),

@@ -136,6 +136,7 @@ class _Builder:
     pending: int = 0
     glue: bool = False  # after an EOL hyphen: the next space is a line end, not a word break
     same_line: bool = False  # after a speaker: the first line of the speech follows on it
+    fresh: bool = False  # the next piece opens a block even if it starts with punctuation
     stack: list[list[Any]] = field(default_factory=list)
     spans: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -153,7 +154,13 @@ class _Builder:
         if text[0].isspace() and not self.glue:
             self.pending = max(self.pending, 1)
         i = 0
-        while i < len(words) and self.length and self.pending > 1 and words[i][0] in ",.;:":
+        while (
+            i < len(words)
+            and self.length
+            and self.pending > 1
+            and not self.fresh
+            and words[i][0] in ",.;:"
+        ):
             self.emit(words[i])  # keeps the pending line break for what follows
             i += 1
             if i < len(words):
@@ -164,7 +171,7 @@ class _Builder:
             self.pending = max(self.pending, 1)
 
     def emit(self, piece: str) -> None:
-        if self.length and self.pending > 1 and piece[0] in ",.;:":
+        if self.length and self.pending > 1 and not self.fresh and piece[0] in ",.;:":
             # punctuation after a line-level element ("<signed>X</signed>,") ends that line
             n = len(piece) - len(piece.lstrip(",.;:"))
             pending, self.pending = self.pending, 0
@@ -179,6 +186,7 @@ class _Builder:
             self.length += len(sep)
         self.pending = 0
         self.glue = False
+        self.fresh = False
         for frame in self.stack:
             if frame[1] is None:
                 frame[1] = self.length
@@ -347,6 +355,9 @@ class _Render:
         for child in el:
             if localname(child) == "speaker":
                 self.out.brk(3)
+                # FreDraCor speakers whose name was lost: "<speaker>, à part.</speaker>" opens
+                # its speech; the comma does not belong to the line before
+                self.out.fresh = True
                 before = self.out.length
                 self.out.add(child.text)
                 for sub in child:

@@ -172,6 +172,8 @@ def test_bench_frus_records_equal_document_divisions(frus_bench: Path, volume: s
     assert result["records"] == result["document_divs"] > 100
     assert result["date_coverage_pct"] >= FRUS_FLOORS[volume]
     assert result["empty_text"] == 0
+    # text: the records' words and the divisions' own words (heads and notes aside) agree
+    assert abs(result["words"] - result["division_words"]) < 0.01 * result["division_words"]
     problems = [m for m in result["mismatches"]
                 if m["problem"] in ("no_record", "date_differs_from_source", "empty_text",
                                     "year_not_written_in_head_or_dateline",
@@ -204,8 +206,28 @@ def fredracor(bench_dir: Path) -> list[Path]:
         names = sorted(m.name for m in tar.getmembers()
                        if m.name.startswith("fredracor/tei/") and m.name.endswith(".xml"))
     picked = names[:: max(1, len(names) // 20)][:20]
-    extract_members(archive, bench_dir, [*picked, "fredracor/authors.xml", "fredracor/corpus.xml"])
+    extract_members(archive, bench_dir, [*picked, *(f"fredracor/tei/{n}" for n in LOST_NAMES),
+                                         "fredracor/authors.xml", "fredracor/corpus.xml"])
     return [bench_dir / n for n in picked]
+
+
+# plays with speakers whose name was lost: "<speaker>, à part.</speaker>"
+LOST_NAMES = ["feydeau-amour-et-piano.xml", "cailhava-egoisme.xml"]
+
+
+def test_bench_fredracor_speaker_without_name_keeps_its_own_line(fredracor: list[Path]) -> None:
+    """The comma opening such a speaker used to end the line before ("Mais oui.,") and the
+    speech lost its place (199 of 318 turns out of order in feydeau-amour-et-piano)."""
+    folder = fredracor[0].parent
+    rows = [audit.audit_book(folder / n, folder, "dracor") for n in LOST_NAMES]
+    assert [r["problems"] for r in rows] == [[], []]
+    assert [r["speaker_turns_found"] for r in rows] == [318, 737]
+    [play] = get_adapter("tei").parse(folder / LOST_NAMES[0], root=folder, collection="f",
+                                      kind="book", profile="dracor")
+    assert isinstance(play, Record)
+    assert "LUCILE. Mais oui.\n\n, à part. Les femmes de Paris sont d'une perspicacité !" in (
+        play.text
+    )
 
 
 def test_bench_fredracor_header_facts(fredracor: list[Path]) -> None:
