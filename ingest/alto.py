@@ -340,25 +340,28 @@ class _AltoScan:
 
         blocks = _reading_order(self.blocks, self.refs)
         self.blocks = []
-        texts, means, word_block, string_index = _join_blocks(blocks)
+        texts, means, counts, string_index = _join_blocks(blocks)
         # WC is 0..1 in the ALTO schema; some producers write percentages (0..100)
         scale = 100.0 if self.raw_max > 1.0 else 1.0
-        words: list[tuple[str, float | None]] = []
+        words: list[Any] = texts  # each word becomes its (word, WC) pair in place
         scaled: dict[float, float] = {}
-        for text, mean in zip(texts, means, strict=True):
+        pairs: dict[tuple[str, float | None], tuple[str, float | None]] = {}
+        for i, mean in enumerate(means):
             conf = None if mean is None else scaled.get(mean) if mean else None
             if conf is None and mean is not None:
                 conf = round(min(1.0, mean / scale), 4)
                 if mean:
                     scaled[mean] = conf
-            words.append((text, conf))
-        del texts, means, scaled
+            pair = (texts[i], conf)
+            # half the (word, WC) pairs of a newspaper page recur: one tuple for each
+            words[i] = pairs.setdefault(pair, pair) if conf != 0.0 else pair
+        del texts, means, scaled, pairs
         self.shared = {}
-        block_words: list[list[str]] = [[] for _ in blocks]
-        for (text, _conf), bi in zip(words, word_block, strict=True):
-            block_words[bi].append(text)
-        block_texts = [" ".join(ws) for ws in block_words]
-        del block_words
+        block_texts: list[str] = []
+        start = 0
+        for n in counts:  # a block's words are consecutive
+            block_texts.append(" ".join([w for w, _c in words[start:start + n]]))
+            start += n
         by_id: dict[str, str] = {}
         composed_parts: dict[str, list[str]] = {}
         for block, text in zip(blocks, block_texts, strict=True):
@@ -369,19 +372,23 @@ class _AltoScan:
         for cid, parts in composed_parts.items():
             if cid and cid not in by_id:
                 by_id[cid] = "\n\n".join(p for p in parts if p)
-        confs = [c for _t, c in words if c is not None]
+        n_confs = sum(1 for _t, c in words if c is not None)
         codes: Counter[str] = Counter()
         for value, n in self.langs.items():
             code = normalise_code(value)
             if code:
                 codes[code] += n
         ids = [b.id or "" for b in blocks]
-        page_parts = _page_parts(blocks, block_texts, words, word_block, sizes)
+        word_blocks: list[str] = []
+        for block_id, n in zip(ids, counts, strict=True):
+            word_blocks.extend([block_id] * n)
+        page_parts = _page_parts(blocks, block_texts, words, counts, sizes)
         names = [n for names in self.steps for n in names]
         return AltoPage(
             text="\n\n".join(t for t in block_texts if t),
             n_words=len(words),
-            word_confidence=sum(confs) / len(confs) if confs else None,
+            word_confidence=(sum(c for _t, c in words if c is not None) / n_confs
+                             if n_confs else None),
             width=width,
             height=height,
             unit=unit,
@@ -394,7 +401,7 @@ class _AltoScan:
             software=" ".join(n for n in names if n and n != "NA"),
             blocks=by_id,
             string_index=string_index,
-            word_blocks=[ids[bi] for bi in word_block],
+            word_blocks=word_blocks,
             block_parents={b.id: b.composed for b in blocks if b.id},
             pages=page_parts,
         )
@@ -412,15 +419,16 @@ def _discard(el: etree._Element) -> None:
 def _join_blocks(blocks: list[_Block]
                  ) -> tuple[list[str], list[float | None], list[int], dict[str, int]]:
     """Words of the blocks in their final order, a HypPart1 joined with the next block's
-    HypPart2: (texts, raw mean WCs, block index of each word, String ID -> word index)."""
+    HypPart2: (texts, raw mean WCs, number of words of each block, String ID -> word index).
+    A joined word counts in the block where it starts."""
     texts: list[str] = []
     means: list[float | None] = []
-    word_block: list[int] = []
+    counts: list[int] = []
     string_index: dict[str, int] = {}
     pending: int | None = None  # word left open by a HypPart1, awaiting its HypPart2
     pending_has_subs = False
     pending_confs: list[float] = []
-    for bi, block in enumerate(blocks):
+    for block in blocks:
         bw = block.words
         skip = 0
         if bw is None:
@@ -436,7 +444,7 @@ def _join_blocks(blocks: list[_Block]
         offset = len(texts) - skip
         texts.extend(bw.texts[skip:] if skip else bw.texts)
         means.extend(bw.means[skip:] if skip else bw.means)
-        word_block.extend([bi] * (len(bw.texts) - skip))
+        counts.append(len(bw.texts) - skip)
         for sid, i in zip(bw.string_ids, bw.string_words, strict=True):
             string_index[sid] = joined_to if skip and i == 0 else offset + i
         if bw.has_string:  # a String resets or completes the open HypPart1
@@ -444,29 +452,28 @@ def _join_blocks(blocks: list[_Block]
             pending_has_subs = bw.pending_has_subs
             pending_confs = bw.pending_confs
         block.words = block.join = None  # their words now live in the lists above
-    return texts, means, word_block, string_index
+    return texts, means, counts, string_index
 
 
 def _page_parts(blocks: list[_Block], block_texts: list[str],
-                words: list[tuple[str, float | None]], word_block: list[int],
+                words: list[tuple[str, float | None]], counts: list[int],
                 sizes: list[tuple[str, float | None, float | None]]
                 ) -> tuple[AltoPagePart, ...]:
     """Each <Page> of a multi-page file: its blocks' text in reading order, words, size."""
     if len(sizes) < 2:
         return ()
     texts: list[list[str]] = [[] for _ in sizes]
-    counts = [0] * len(sizes)
+    n_words = [0] * len(sizes)
     confs: list[list[float]] = [[] for _ in sizes]
-    for block, text in zip(blocks, block_texts, strict=True):
+    start = 0
+    for block, text, n in zip(blocks, block_texts, counts, strict=True):
         if text:
             texts[block.page].append(text)
-    for (_word, conf), bi in zip(words, word_block, strict=True):
-        page = blocks[bi].page
-        counts[page] += 1
-        if conf is not None:
-            confs[page].append(conf)
+        n_words[block.page] += n
+        confs[block.page].extend(c for _w, c in words[start:start + n] if c is not None)
+        start += n
     return tuple(
-        AltoPagePart(page_id=pid, text="\n\n".join(texts[i]), n_words=counts[i],
+        AltoPagePart(page_id=pid, text="\n\n".join(texts[i]), n_words=n_words[i],
                      word_confidence=sum(confs[i]) / len(confs[i]) if confs[i] else None,
                      width=w, height=h)
         for i, (pid, w, h) in enumerate(sizes))
@@ -817,6 +824,7 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
             number += 1
             yield _page_row(part, doc_id=doc_id, page_number=number, alto_path=shown,
                             image_path=None, use_wc=use_wc)
+        del alto, part  # its words and text are in `words` and `texts`
     if first is None:
         yield Reject(collection, relative_source(unit, root), "ingest", "no_text",
                      f"none of {len(pages)} ALTO pages could be read")
@@ -826,7 +834,7 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
                 "n_pages_missing": str(len(pages) - acc.n_pages)}
     if date_text:
         metadata["date_source"] = "path"
-    yield Record(
+    record = Record(
         doc_id=doc_id, collection=collection, kind=kind,  # type: ignore[arg-type]
         text="\n\n".join(t for t in texts if t),
         source_path=relative_source(unit, root),
@@ -838,6 +846,8 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
         words=tuple(words),
         **parse_date(iso).record_fields(date_text),
     ).finalize()
+    del texts, words  # a whole-book file: the record alone holds its words
+    yield record
 
 
 def _sha256_of_files(paths: Sequence[Path]) -> str:
