@@ -460,14 +460,14 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
     if kind == "dmy":
         return from_ymd(int(g[2]), _MONTH_NAMES[g[1]], int(g[0]))
     if kind == "mdy":
-        first = from_ymd(int(g[3]), _MONTH_NAMES[g[0]], int(g[1]))
-        if not g[2] or first.start is None:
-            return first
+        span_start = from_ymd(int(g[3]), _MONTH_NAMES[g[0]], int(g[1]))
+        if not g[2] or span_start.start is None:
+            return span_start
         # FRUS "June 5–17, 1864": a span of days within one month
-        last = from_ymd(int(g[3]), _MONTH_NAMES[g[0]], int(g[2]))
-        if last.start is None or last.start < first.start:
-            return IMPOSSIBLE if last.start is None else first
-        return from_dates(first.start, last.start, "range")
+        span_end = from_ymd(int(g[3]), _MONTH_NAMES[g[0]], int(g[2]))
+        if span_end.start is None or span_end.start < span_start.start:
+            return IMPOSSIBLE if span_end.start is None else span_start
+        return from_dates(span_start.start, span_end.start, "range")
     if kind == "my":
         return from_ymd(int(g[1]), _MONTH_NAMES[g[0]])
     if kind == "ym":

@@ -1199,6 +1199,8 @@ def _frus_date(ctx: _Context, doc: etree._Element, meta: dict[str, str]) -> dict
                 return out | found
             if "date_flag" in meta:
                 meta["date_source"] = "dateline"
+                if when:
+                    meta["date_when"] = when  # "0201-10-12" for "October 12—3 p. m."
                 flagged = found
     lo = doc.get(f"{{{FRUS_NS}}}doc-dateTime-min")
     hi = doc.get(f"{{{FRUS_NS}}}doc-dateTime-max")
