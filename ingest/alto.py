@@ -340,22 +340,9 @@ class _AltoScan:
 
         blocks = _reading_order(self.blocks, self.refs)
         self.blocks = []
-        texts, means, counts, string_index = _join_blocks(blocks)
         # WC is 0..1 in the ALTO schema; some producers write percentages (0..100)
         scale = 100.0 if self.raw_max > 1.0 else 1.0
-        words: list[Any] = texts  # each word becomes its (word, WC) pair in place
-        scaled: dict[float, float] = {}
-        pairs: dict[tuple[str, float | None], tuple[str, float | None]] = {}
-        for i, mean in enumerate(means):
-            conf = None if mean is None else scaled.get(mean) if mean else None
-            if conf is None and mean is not None:
-                conf = round(min(1.0, mean / scale), 4)
-                if mean:
-                    scaled[mean] = conf
-            pair = (texts[i], conf)
-            # half the (word, WC) pairs of a newspaper page recur: one tuple for each
-            words[i] = pairs.setdefault(pair, pair) if conf != 0.0 else pair
-        del texts, means, scaled, pairs
+        words, counts, string_index = _join_blocks(blocks, scale)
         self.shared = {}
         block_texts: list[str] = []
         start = 0
@@ -416,15 +403,27 @@ def _discard(el: etree._Element) -> None:
             del parent[0]
 
 
-def _join_blocks(blocks: list[_Block]
-                 ) -> tuple[list[str], list[float | None], list[int], dict[str, int]]:
+def _join_blocks(blocks: list[_Block], scale: float
+                 ) -> tuple[list[tuple[str, float | None]], list[int], dict[str, int]]:
     """Words of the blocks in their final order, a HypPart1 joined with the next block's
-    HypPart2: (texts, raw mean WCs, number of words of each block, String ID -> word index).
-    A joined word counts in the block where it starts."""
-    texts: list[str] = []
-    means: list[float | None] = []
+    HypPart2: ((word, WC 0..1) pairs, number of words of each block, String ID -> word index).
+    A joined word counts in the block where it starts. The blocks' own lists are dropped."""
+    words: list[tuple[str, float | None]] = []
     counts: list[int] = []
     string_index: dict[str, int] = {}
+    scaled: dict[float, float] = {}  # raw mean WC -> WC 0..1
+    # half the (word, WC) pairs of a newspaper page recur: one tuple for each
+    pairs: dict[tuple[str, float | None], tuple[str, float | None]] = {}
+
+    def pair_of(text: str, mean: float | None) -> tuple[str, float | None]:
+        conf = None if mean is None else scaled.get(mean) if mean else None
+        if conf is None and mean is not None:
+            conf = round(min(1.0, mean / scale), 4)
+            if mean:  # 0.0 and -0.0 are one key
+                scaled[mean] = conf
+        pair = (text, conf)
+        return pairs.setdefault(pair, pair) if conf != 0.0 else pair
+
     pending: int | None = None  # word left open by a HypPart1, awaiting its HypPart2
     pending_has_subs = False
     pending_confs: list[float] = []
@@ -436,23 +435,25 @@ def _join_blocks(blocks: list[_Block]
         joined_to = -1
         if pending is not None and block.join is not None:
             bw, skip, joined_to = block.join, 1, pending
+            text = words[pending][0]
             if not pending_has_subs:
-                texts[pending] += bw.texts[0]
+                text += bw.texts[0]
             pending_confs = [*pending_confs, *bw.first_confs]
-            means[pending] = (sum(pending_confs) / len(pending_confs) if pending_confs
-                              else None)
-        offset = len(texts) - skip
-        texts.extend(bw.texts[skip:] if skip else bw.texts)
-        means.extend(bw.means[skip:] if skip else bw.means)
-        counts.append(len(bw.texts) - skip)
+            words[pending] = pair_of(text, sum(pending_confs) / len(pending_confs)
+                                     if pending_confs else None)
+        offset = len(words) - skip
+        texts, means = bw.texts, bw.means
+        for i in range(skip, len(texts)):
+            words.append(pair_of(texts[i], means[i]))
+        counts.append(len(texts) - skip)
         for sid, i in zip(bw.string_ids, bw.string_words, strict=True):
             string_index[sid] = joined_to if skip and i == 0 else offset + i
         if bw.has_string:  # a String resets or completes the open HypPart1
             pending = None if bw.pending is None else offset + bw.pending
             pending_has_subs = bw.pending_has_subs
             pending_confs = bw.pending_confs
-        block.words = block.join = None  # their words now live in the lists above
-    return texts, means, counts, string_index
+        block.words = block.join = None  # their words now live in `words`
+    return words, counts, string_index
 
 
 def _page_parts(blocks: list[_Block], block_texts: list[str],

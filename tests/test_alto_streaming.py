@@ -155,7 +155,7 @@ def test_memory_grows_with_the_words_not_the_xml(tmp_path: Path) -> None:
                           text=True, check=True, cwd=ROOT)
     n_words, second, grown = done.stdout.split()
     assert (int(n_words), second) == (53 * 2000, "288.—")
-    # what grows is the words kept (~90 bytes each here), not the 20 MB of XML
+    # what grows is the words kept (~11 MB here), not the 20 MB of XML
     assert int(grown) < size
 
 
