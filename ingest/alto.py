@@ -573,13 +573,12 @@ class _WordBuilder:
     def __init__(self) -> None:
         self.texts: list[str] = []
         self.confs: list[list[float]] = []
-        self.block: list[int] = []
         self.string_index: dict[str, int] = {}
         self.raw_max = 0.0
         self.pending: int | None = None  # word emitted at HypPart1, awaiting its HypPart2
         self.pending_has_subs = False
 
-    def add_block(self, block: etree._Element, block_index: int) -> None:
+    def add_block(self, block: etree._Element) -> None:
         eol: tuple[int, int, str] | None = None  # (word index, chars to strip, hyphen mark)
         for line in block:
             if localname(line) != "TextLine":
@@ -630,7 +629,7 @@ class _WordBuilder:
                     word = content
                 if not word:
                     continue
-                i = self._emit(word, conf, block_index, sid)
+                i = self._emit(word, conf, sid)
                 last, last_is_part1, hyp_mark = i, subs == "HypPart1", None
                 if subs == "HypPart1":
                     self._start_pending(i, el, content)
@@ -660,10 +659,9 @@ class _WordBuilder:
         self.raw_max = max(self.raw_max, value)
         return value
 
-    def _emit(self, word: str, conf: float | None, block_index: int, sid: str | None) -> int:
+    def _emit(self, word: str, conf: float | None, sid: str | None) -> int:
         self.texts.append(word)
         self.confs.append([conf] if conf is not None else [])
-        self.block.append(block_index)
         if sid:
             self.string_index[sid] = len(self.texts) - 1
         return len(self.texts) - 1
@@ -681,9 +679,9 @@ class _WordBuilder:
         reading order had ended on a HypPart1, which is word 0 here (an empty placeholder)."""
         builder = cls()
         if after_part1:
-            builder._emit("", None, 0, None)
+            builder._emit("", None, None)
             builder.pending, builder.pending_has_subs = 0, False
-        builder.add_block(block, 0)
+        builder.add_block(block)
         has_string = any(localname(s) == "String" for line in block
                          if localname(line) == "TextLine" for s in line)
         pending = builder.pending
