@@ -90,21 +90,43 @@ def _check_prolog(source: Path | IO[bytes]) -> None:
 
 
 def iterparse(
-    path: Path, tag: str | tuple[str, ...] | None = None, events: tuple[str, ...] = ("end",)
+    path: Path | bytes,
+    tag: str | tuple[str, ...] | None = None,
+    events: tuple[str, ...] = ("end",),
 ) -> Iterator[tuple[str, etree._Element]]:
-    """Stream elements with the safe settings; the caller clears what it has used.
+    """Stream elements of a file (or of XML held in memory) with the safe settings; the caller
+    clears what it has used.
 
     The DTD is checked when the first event is asked for, before any content is yielded.
     """
+    in_memory = isinstance(path, bytes | bytearray)
     try:
-        if path.stat().st_size == 0:
-            raise SourceError("empty_file", str(path))
-        _check_prolog(path)
-        yield from etree.iterparse(str(path), events=events, tag=tag, **_ITER_SAFE)
+        if in_memory:
+            if not bytes(path).strip():
+                raise SourceError("empty_file", "no XML content")
+            _check_prolog(io.BytesIO(path))
+            source: Any = io.BytesIO(path)
+        else:
+            if path.stat().st_size == 0:
+                raise SourceError("empty_file", str(path))
+            _check_prolog(path)
+            source = str(path)
+        yield from etree.iterparse(source, events=events, tag=tag, **_ITER_SAFE)
     except etree.XMLSyntaxError as exc:
-        raise SourceError("bad_xml", f"{exc}") from exc
+        raise SourceError("bad_xml", _syntax_message(exc)) from exc
     except OSError as exc:
         raise SourceError("unreadable", f"{exc}") from exc
+
+
+def _syntax_message(exc: etree.XMLSyntaxError) -> str:
+    """The parser's first error: iterparse reports a broken file as "no element found" and
+    keeps the real cause (an undefined entity, a bad tag) in its error log."""
+    text = f"{exc}"
+    errors = list(getattr(exc, "error_log", None) or [])
+    if errors and text.startswith("no element found"):
+        first = errors[0]
+        return f"{first.message.strip()}, line {first.line}, column {first.column}"
+    return text
 
 
 _LOCALNAMES: dict[str, str] = {}  # "{ns}name" -> "name": a few hundred tags per format

@@ -8,7 +8,6 @@ METS each of its pages becomes a Page row (AltoPage.pages), with METS the METS p
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import os
 import re
@@ -22,9 +21,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from ingest._paths import relative_source
-from ingest._xml import (  # _check_prolog, _ITER_SAFE: until iterparse reads bytes too
-    _ITER_SAFE,
-    _check_prolog,
+from ingest._xml import (
     iterparse,
     localname,
     parse_xml,
@@ -142,19 +139,8 @@ _EVENTS = ("start", "end")
 
 def _events(source: Path | bytes) -> Iterator[tuple[str, etree._Element]]:
     if isinstance(source, bytes | bytearray):
-        return _iterparse_bytes(bytes(source))
+        return iterparse(bytes(source), events=_EVENTS)  # same checks as a file
     return iterparse(Path(source), events=_EVENTS)
-
-
-def _iterparse_bytes(data: bytes) -> Iterator[tuple[str, etree._Element]]:
-    """ingest._xml.iterparse for XML held in memory: the checks of parse_xml_bytes."""
-    if not data.strip():
-        raise SourceError("empty_file", "no XML content")
-    try:
-        _check_prolog(io.BytesIO(data))
-        yield from etree.iterparse(io.BytesIO(data), events=_EVENTS, **_ITER_SAFE)
-    except etree.XMLSyntaxError as exc:
-        raise SourceError("bad_xml", f"{exc}") from exc
 
 
 # what an open element is for the block walk: TextBlocks are read under Layout, its

@@ -45,20 +45,10 @@ WALK: dict[str, tuple[str, str, dict[str, Any], int, int, int]] = {
 
 # The only rejects the walk may give, with their reason (pipeline rule: ids are unique).
 EXPECTED_REJECTS: dict[str, list[tuple[str, str]]] = {
-    # Two FRUS documents whose dateline holds no date: a ship's position (1861 d125) and
-    # "Paris [undated.]" (1936 d539). The records are kept; the stage reports the date.
-    "cables/frus": [
-        (
-            "date_not_understood",
-            "frus:frus1861/d125: date 'U. S. Steamer Massachusetts, Off Pensacola, Florida.' "
-            "was not understood as a date; the record is kept without a date",
-        ),
-        (
-            "date_not_understood",
-            "frus:frus1936v03/d539: date 'Paris [undated.]' was not understood as a date; "
-            "the record is kept without a date",
-        ),
-    ],
+    # FRUS: none. The two datelines that held no date (a ship's position, 1861 d125, and
+    # "Paris [undated.]", 1936 d539) are read as a place and as "undated", not as failed dates
+    # (tests/test_heldout_bench.py, docs/heldout-audit.md).
+    "cables/frus": [],
     # Ethnologisches_Museum.xml and Herzog_Anton_Ulrich.xml are byte-identical copies of one
     # record (DE-MUS-019118/794675) in the lido-examples repository: the second is a duplicate.
     "museum/lido": [("duplicate_id", "lido:DE-MUS-019118/794675")],

@@ -165,3 +165,18 @@ def test_external_dtd_reference_is_neither_fetched_nor_refused(
     tree = parse_xml(f)
     assert "Some words and plain here." in "".join(tree.getroot().itertext())
     assert no_network == []
+
+
+def test_streaming_reports_the_real_cause_of_a_broken_file(tmp_path: Path) -> None:
+    """lxml's iterparse says "no element found" for a broken file; the reason names the cause,
+    for files and for XML held in memory alike."""
+    data = b'<?xml version="1.0"?><alto><a>&undeclared;</a></alto>'
+    path = tmp_path / "broken.xml"
+    path.write_bytes(data)
+    for source in (path, data):
+        with pytest.raises(SourceError) as caught:
+            list(iterparse(source))
+        assert caught.value.reason == "bad_xml"
+        assert "Entity 'undeclared' not defined, line 1" in caught.value.detail
+    with pytest.raises(SourceError, match="no XML content"):
+        list(iterparse(b"  \n"))
