@@ -120,12 +120,13 @@ def iterparse(
 
 def _syntax_message(exc: etree.XMLSyntaxError) -> str:
     """The parser's first error: iterparse reports a broken file as "no element found" and
-    keeps the real cause (an undefined entity, a bad tag) in its error log."""
+    keeps the real cause (an undefined entity, a bad tag) as the newest entry of its error
+    log (older entries can come from earlier parses in the same thread)."""
     text = f"{exc}"
     errors = list(getattr(exc, "error_log", None) or [])
     if errors and text.startswith("no element found"):
-        first = errors[0]
-        return f"{first.message.strip()}, line {first.line}, column {first.column}"
+        last = errors[-1]
+        return f"{last.message.strip()}, line {last.line}, column {last.column}"
     return text
 
 
