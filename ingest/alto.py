@@ -22,6 +22,7 @@ from lxml import etree
 
 from ingest._paths import relative_source
 from ingest._xml import (
+    LOCALNAMES,
     iterparse,
     localname,
     parse_xml,
@@ -538,16 +539,6 @@ def _apply_idnext(blocks: list[_Block]) -> list[_Block]:
     return [blocks[i] for i in ordered]
 
 
-_NAMES: dict[Any, str] = {}  # tag -> local name of the elements inside TextLines
-
-
-def _name(el: etree._Element) -> str:
-    name = localname(el)
-    if len(_NAMES) < 1000:  # String, SP, HYP in a few namespaces
-        _NAMES[el.tag] = name
-    return name
-
-
 class _WordBuilder:
     """Turns ALTO Strings into words, joining line-end hyphenation once.
 
@@ -574,7 +565,7 @@ class _WordBuilder:
             last_is_part1 = False
             hyp_mark: str | None = None
             for el in line:
-                name = _NAMES.get(el.tag) or _name(el)
+                name = LOCALNAMES.get(el.tag) or localname(el)
                 if name == "HYP":
                     hyp_mark = el.get("CONTENT") or "-"
                     continue
