@@ -219,7 +219,7 @@ def cluster(section: dict[str, Any]) -> Iterator[Runner]:
         kind = "local"
     try:
         n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
-        link = client.dashboard_link if cfg["dashboard"] is not False else None
+        link = client.dashboard_link if dashboard_address(cfg["dashboard"]) else None
         print(f"Dask {kind} cluster: {n_workers} worker(s); dashboard: {link or 'off'}", flush=True)
         yield Runner(
             client,

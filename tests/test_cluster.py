@@ -41,16 +41,10 @@ def test_malloc_trim_setting_reaches_the_workers(trim: bool) -> None:
 def test_local_workers_run_with_quiet_timers() -> None:
     """The 20 ms event-loop tick and 500 ms system monitor are slowed in LocalCluster workers
     (they wake a thread that takes the GIL from spaCy); the dashboard still works."""
-    assert dask_default("distributed.admin.tick.interval") == "20ms"
+    assert _worker_config("distributed.admin.tick.interval") == "20ms"  # Dask's default here
     with cluster.cluster({"n_workers": 1, "dashboard": False}) as runner:
         for key, value in cluster.QUIET_TIMERS.items():
             assert list(runner.run_on_workers(_worker_config, key).values()) == [value]
-
-
-def dask_default(key: str) -> object:
-    import dask
-
-    return dask.config.get(key)
 
 
 def test_dashboard_listens_on_this_machine_only_by_default() -> None:
