@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/floor_tei.py /tmp/longue-bench-ingest/frus-20mb.xml
 
 Streams the file's `div`s like bench_ingest.py's baseline and, for each FRUS document, does one
-of: nothing; `etree.tostring(method="text")`; a walk over every element; a trivial XSLT 1.0
+of: nothing; `etree.tostring(method="text")`; the same text then split on spaces, or counted
+with the records' word regex (`count_words`: every record needs `n_words`); a walk over every element; a trivial XSLT 1.0
 stylesheet (notes dropped, paragraph breaks, name markers). Each mode runs in a fresh process
 and prints MB/s and the ratio to the bare run: the floor under any rule-based renderer.
 Spec: https://lxml.de/parsing.html#iterparse-and-iterwalk , https://www.w3.org/TR/xslt-10/ .
@@ -18,6 +19,9 @@ from pathlib import Path
 
 from lxml import etree
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ingest.record import count_words  # noqa: E402
+
 TAG = "{http://www.tei-c.org/ns/1.0}div"
 XSL = b"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
  xmlns:t="http://www.tei-c.org/ns/1.0">
@@ -28,7 +32,7 @@ XSL = b"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Tr
 <xsl:template match="t:persName|t:placeName|t:orgName"><xsl:text>[[</xsl:text><xsl:apply-templates/>
 <xsl:text>]]</xsl:text></xsl:template>
 </xsl:stylesheet>"""
-MODES = ("none", "tostring", "iter", "xslt")
+MODES = ("none", "tostring", "tostring+split", "tostring+count", "iter", "xslt")
 
 
 def run_mode(path: Path, mode: str) -> float:
@@ -46,6 +50,10 @@ def run_mode(path: Path, mode: str) -> float:
         if el.get("type") == "document":
             if mode == "tostring":
                 etree.tostring(el, method="text", encoding=str)
+            elif mode == "tostring+split":  # the cheapest Python pass over the text
+                len(etree.tostring(el, method="text", encoding=str).split())
+            elif mode == "tostring+count":  # the record's n_words (ingest.record.count_words)
+                count_words(etree.tostring(el, method="text", encoding=str))
             elif mode == "iter":
                 for _ in el.iter():
                     pass
