@@ -112,6 +112,10 @@ _SKIP = {
     "listPerson",
     "listPlace",
 }
+# Tokenised texts: punctuation tokens (<pc>) that attach to the word before / after them.
+# ; : ! ? attach left too: French spacing before them is typography, not a word boundary.
+_PC_CLOSING = set(",.;:!?)]}…%")
+_PC_OPENING = set("([{¿¡„‚")
 _ENTITY_TAGS = {"persName": "PER", "placeName": "LOC", "orgName": "ORG"}
 _NAME_TYPES = {
     "person": "PER",
@@ -238,6 +242,7 @@ class _Render:
 
     skip: set[int] = field(default_factory=set)  # ids of elements to leave out (FRUS head)
     entities: bool = True
+    quote_open: bool = False  # inside a straight-quoted passage of a tokenised text
     app: _Apparatus = field(default_factory=_Apparatus)
     out: _Builder = field(default_factory=_Builder)
 
@@ -287,12 +292,17 @@ class _Render:
             self.out.add(el.tail)
             return
         label = self.entity_label(el, name)
+        join_left, join_right = self.token_joins(el, name)
+        if join_left and self.out.pending == 1:
+            self.out.pending = 0
         level = 3 if name in _PARA else 2 if name in _LINE or name == "note" else 0
         if name in ("stage", "quote") and _inline_context(el):
             level = 0  # a stage direction or quotation inside a verse line or paragraph
         bracket = name == "stage" and not in_stage and not _bracketed(el)
         if level:
             self.out.brk(level)
+            if level == 3:
+                self.quote_open = False
         if label:
             self.out.open_entity(label)
         if bracket:
@@ -308,6 +318,8 @@ class _Render:
             self.out.close_entity()
         if level:
             self.out.brk(level)
+        if join_right:
+            self.out.glue = True  # the whitespace after this token is layout, not a word break
         if name == "cell":
             self.out.add(" ")
         self.out.add(el.tail)
@@ -371,6 +383,28 @@ class _Render:
                 self.walk(child, in_stage)
         self.out.same_line = False
         self.out.brk(3)
+
+    def token_joins(self, el: etree._Element, name: str) -> tuple[bool, bool]:
+        """(no space before, no space after) a token of a tokenised text (ELTeC level 2,
+        EarlyPrint): one <w> or <pc> per line, so the whitespace between them is layout."""
+        join = el.get("join")
+        if join:
+            # TEI att.linguistic: join="right" = no space after the token (ELTeC-slv level 2)
+            return join in ("left", "both", "overlap"), join in ("right", "both", "overlap")
+        if name != "pc":
+            return False, False
+        text = "".join(el.itertext()).strip()
+        if not text:
+            return False, False
+        if text == '"':
+            # straight quotes (ELTeC-por level 2): open and close alternately in a paragraph
+            self.quote_open = not self.quote_open
+            return not self.quote_open, self.quote_open
+        if all(c in _PC_CLOSING for c in text):
+            return True, False
+        if all(c in _PC_OPENING for c in text):
+            return False, True
+        return False, False
 
     def entity_label(self, el: etree._Element, name: str) -> str | None:
         if not self.entities:
@@ -645,7 +679,8 @@ def _subtitles(header: etree._Element) -> list[str]:
     return [t for t in (_inline(e) for e in els) if t]
 
 
-_LIFE_DATES = re.compile(r"\s*\((\d{3,4}\??\s*-\s*\d{0,4}\??)\)\.?\s*$")
+# "(1851-1918)", "(1840-)", and unknown years as ELTeC-slv writes them: "(?-?)", "(1821-?)"
+_LIFE_DATES = re.compile(r"\s*\(((?:\d{3,4}\??|\?)\s*-\s*(?:\d{0,4}\??|\?))\)\.?\s*$")
 _HEADING_DATES = re.compile(r",\s*((?:ca\.|fl\.|d\.|b\.|active)?\s*\d{3,4}[^,]*?)\.?\s*$")
 
 
@@ -812,10 +847,11 @@ def _eltec_fields(
         return fields
     title = fields["title"] = _title(header)
     if title:
-        # "En congé : édition ELTeC", "Rachel Gray : ELTec edition : ELTeC edition"
+        # "En congé : édition ELTeC", "Rachel Gray : ELTec edition : ELTeC edition",
+        # "Zvezdana : edicija ELTeC", "Lisboa no Ano Três Mil: Edição para o ELTeC"
         fields["title"] = (
             re.sub(
-                r"(\s*:\s*(?:ELTe[Cc] edition|édition ELTe[Cc]))+\s*$",
+                r"(\s*:\s*[^:]*\bELTe[Cc]\b[^:]*)+$",
                 "",
                 title,
                 flags=re.IGNORECASE,
