@@ -1122,7 +1122,12 @@ def _frus_document(
     meta: dict[str, str] = dict(meta_volume)
     meta.update({"frus_doc_id": doc_xml_id, "frus_doc_n": doc.get("n", ""), "chapter": chapter})
     heads = [c for c in doc if localname(c) == "head"]
+    # later volumes (1950s on) put the source note inside the head: "<head>57. Memorandum of
+    # Conversation<note type="source">Source: ... Secret. Drafted by Fisher.</note></head>"
+    head_notes = [n for h in heads for n in h.iter(f"{T}note")]
     source_notes = [c for c in doc if localname(c) == "note" and c.get("type") == "source"]
+    source_notes += [n for n in head_notes if n.get("type") == "source"]
+    other_head_notes = [t for n in head_notes if n.get("type") != "source" and (t := _plain(n))]
     head = heads[0] if heads else None
     title = _inline(head) if head is not None else ""
     if re.fullmatch(r"\[?untitled\]?", title, flags=re.IGNORECASE):
@@ -1131,18 +1136,40 @@ def _frus_document(
     if notes:
         meta["source_notes"] = json.dumps(notes, ensure_ascii=False)
     fields: dict[str, Any] = {"title": title or None}
-    fields["classification"] = next(
-        (n.strip("[]. ").rstrip(".") for n in notes if _FRUS_CLASS.search(n)), None
-    )
+    fields["classification"] = _frus_classification(notes)
     fields.update(_frus_people(doc, head))
     fields.update(_frus_date(ctx, doc, meta))
     text, ents, app = _render([doc], skip={id(h) for h in heads} | {id(n) for n in source_notes})
-    _apparatus_meta(app, meta, [])
+    _apparatus_meta(app, meta, other_head_notes)
     if ents:
         meta["markup_entities"] = json.dumps(ents, ensure_ascii=False)
     if not text:
         return ctx.reject("no_text", f"FRUS document {local} has no text")
     return ctx.record(local, text, meta, **fields)
+
+
+_CLASS_SENTENCE = re.compile(
+    r"(?:top secret|secret|confidential|strictly confidential|private|personal|eyes only|"
+    r"limited official use|official use only|restricted)\b",
+    re.IGNORECASE,
+)
+
+
+def _frus_classification(notes: list[str]) -> str | None:
+    """The classification a FRUS source note gives: "[Confidential.]" whole, or the marking
+    sentence of a long note ("Source: ... Secret. Drafted by Fisher." -> "Secret")."""
+    for note in notes:
+        if not _FRUS_CLASS.search(note):
+            continue
+        whole = note.strip("[]. ").rstrip(".")
+        if len(whole) <= 40:
+            return whole
+        for sentence in re.split(r"(?<=[.;])\s+", note):
+            marking = sentence.strip("[]. ").rstrip(".;")
+            if _CLASS_SENTENCE.match(marking):
+                return marking
+        return whole
+    return None
 
 
 def _frus_people(doc: etree._Element, head: etree._Element | None) -> dict[str, str | None]:
