@@ -90,7 +90,7 @@ class AltoPage:
     height: float | None
     unit: str  # MeasurementUnit as written: pixel, mm10, inch1200
     version: str  # "1.1", "1.4", "2", "3", "4.1"...
-    language: str | None  # most common LANG attribute (ISO 639-1), None when absent
+    language: str | None  # most common LANG (v1/2: language) attribute, ISO 639-1, or None
     words: list[tuple[str, float | None]]  # word after hyphen joining, its WC (0..1)
     namespace: str = ""
     dpi: float | None = None  # resolution used for unit conversion (None for pixel units)
@@ -213,7 +213,7 @@ class _AltoScan:
             raise SourceError("not_alto", f"root element is <{localname(root)}>")
         self.namespace = etree.QName(root).namespace or ""
         self.version = _alto_version(root, self.namespace)
-        self._count_lang(root.get("LANG"))
+        self._count_lang(root.get("LANG") or root.get("language"))
         kinds: list[int] = [_ROOT]
         composed: list[tuple[str, ...]] = [()]
         in_order = 0  # open ReadingOrder elements
@@ -246,7 +246,9 @@ class _AltoScan:
                     kind = _SKIP
                 kinds.append(kind)
                 composed.append(comp)
-                self._count_lang(el.get("LANG"))
+                # ALTO 1.x/2.0 named the attribute `language` (ABBYY, iArchives, Europeana
+                # Newspapers write it on every TextBlock); ALTO 2.1+ calls it LANG
+                self._count_lang(el.get("LANG") or el.get("language"))
                 if kind == _BLOCK:
                     block = el
                     self.block_page = max(0, len(self.pages) - 1)
@@ -290,7 +292,8 @@ class _AltoScan:
                 self.own_dpi = float(m[1])
 
     def _end_block(self, el: etree._Element, composed: tuple[str, ...]) -> None:
-        for value in el.xpath("descendant::*/@LANG", smart_strings=False):
+        for value in el.xpath("descendant::*/@LANG | descendant::*[not(@LANG)]/@language",
+                              smart_strings=False):
             self._count_lang(value)
         for sub in el.iter(*_HEADER_TAGS):  # header elements misplaced inside a block
             name = localname(sub)
@@ -575,6 +578,12 @@ class _WordBuilder:
                 subs = el.get("SUBS_TYPE")
                 conf = self._conf(el.get("WC"))
                 sid = el.get("ID")
+                more: list[str] = []  # further words of a String that holds several
+                if subs is None and " " in content:
+                    # line- or block-level exports (OCR-D page-to-alto "dummy-Word",
+                    # Transkribus line mode) put a whole line or paragraph in one String
+                    more = [w for w in content.split(" ") if w]
+                    content = more.pop(0)
                 if subs == "HypPart2" and self.pending is not None:
                     i = self.pending
                     if not self.pending_has_subs:
@@ -597,6 +606,8 @@ class _WordBuilder:
                     if subs == "HypPart1":
                         self._start_pending(i, el, content)
                         last_is_part1 = True
+                    for w in more:
+                        last = self._emit(w, conf, None)
                     continue
                 first = False
                 eol = None
@@ -610,6 +621,8 @@ class _WordBuilder:
                 last, last_is_part1, hyp_mark = i, subs == "HypPart1", None
                 if subs == "HypPart1":
                     self._start_pending(i, el, content)
+                for w in more:
+                    last = self._emit(w, conf, None)
             if last is not None and not last_is_part1:
                 text = self.texts[last]
                 if hyp_mark is not None:
@@ -1000,8 +1013,32 @@ def _resolve(href: str | None, base: Path) -> Path | None:
     if h.lower().startswith("file://"):
         h = h[7:]
     if "://" in h:
-        return None  # remote URL: not a file of this collection
+        return _local_copy(h, base)
     return Path(os.path.normpath(base / h))
+
+
+def _is_remote(href: str | None) -> bool:
+    h = unquote((href or "").strip()).lower()
+    return "://" in h and not h.startswith("file://")
+
+
+def _local_copy(url: str, base: Path) -> Path | None:
+    """The collection's copy of a file a METS names by URL: DFG-viewer and OCR-D METS point
+    at the library's server (https://.../00000170.xml) while the archivist delivers the files
+    beside the METS, or in a folder per fileGrp. Found by the URL's file name; None when no
+    file or more than one file has that name."""
+    name = url.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if not name or name in (".", ".."):
+        return None
+    here = base / name
+    if here.is_file():
+        return Path(os.path.normpath(here))
+    below = [p for p in base.glob(f"*/{_glob_escape(name)}") if p.is_file()]
+    return Path(os.path.normpath(below[0])) if len(below) == 1 else None
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def _mets_alto_paths(mets: Path) -> list[Path | None]:
@@ -1035,6 +1072,14 @@ def _issue_dmd_ids(tree: etree._ElementTree, dmd: dict[str, etree._Element]) -> 
             ids.append(i)
     # profiles that name issue-level sections by convention (docWorks: MODSMD_PRINT/ISSUE)
     ids.extend(i for i in dmd if i not in ids and re.search(r"PRINT|ISSUE|COLLECTION", i, re.I))
+    if not ids:
+        # DFG-viewer/Kitodo METS of other objects (monograph, letters, a volume): the
+        # outermost logical div that has a DMDID describes the whole object
+        for smap in _structmaps(tree, "LOGICAL")[:1]:
+            top = next((d for d in smap.iter() if localname(d) == "div" and d.get("DMDID")),
+                       None)
+            if top is not None:
+                ids.extend(i for i in (top.get("DMDID") or "").split() if i in dmd)
     return ids
 
 
@@ -1191,10 +1236,13 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
     acc = _Accumulator()
     first: dict[str, str] | None = None  # ALTO facts of the first page read
     n_missing = 0
+    n_by_name = 0  # pages the METS names by remote URL, found in the collection by file name
     for page in pages:
         path = _resolve(page.alto.href if page.alto else None, mets.parent)
         shown = relative_source(path, root) if path else (page.alto.href if page.alto else "") or ""
-        problem = _page_problem(path, root)
+        problem = _page_problem(path, root, page.alto.href if page.alto else None)
+        if problem is None and page.alto is not None and _is_remote(page.alto.href):
+            n_by_name += 1
         alto: AltoPage | None = None
         if problem is None and path is not None:
             try:
@@ -1226,6 +1274,8 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
         return
     metadata = {**first, **issue.metadata, "n_pages": str(len(pages)),
                 "n_pages_missing": str(n_missing)}
+    if n_by_name:
+        metadata["n_pages_found_by_url_name"] = str(n_by_name)
     if metadata.get("dpi_source") == "given":
         metadata["dpi_source"] = "mets"
     common: dict[str, Any] = {
@@ -1244,7 +1294,9 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
                          use_wc=use_wc, collection=collection, mets=mets, root=root)
 
 
-def _page_problem(path: Path | None, root: Path) -> str | None:
+def _page_problem(path: Path | None, root: Path, href: str | None = None) -> str | None:
+    if path is None and _is_remote(href):
+        return f"remote URL {href} and no file of that name in the collection"
     if path is None:
         return "no file location in METS"
     if not Path(os.path.abspath(path)).is_relative_to(Path(os.path.abspath(root))):
