@@ -8,10 +8,13 @@ One Record per `lido:lido`. The *primary* descriptive metadata is the first
 in that language (or without a language) are used; other-language descriptive metadata add
 their titles to metadata["other_titles"]. The production event is every event whose type is
 production or creation (LIDO vocabulary lido00007/lido00012, eventType/production or a term
-such as Production, Herstellung, creation, Hergestellt; option `production_types` adds terms).
+such as Production, Herstellung, creation, Hergestellt, and museum-digital's making types such
+as Gezeichnet, Gemalt, Verfasst, Gedruckt; option `production_types` adds terms).
 - authors = the actors of the production events (preferred name, else the display name);
 - date: earliestDate..latestDate of the production events (empty elements ignored; the interval
   spans all production events); when they are missing, displayDate is read by ingest.dates.
+  metadata["date_flag"] says why a date given by the source was not kept: "implausible_year"
+  (a year outside option plausible_years, such as 0) or "unparsed" (not understood);
   date_text = the displayDate(s) as written, else "earliest/latest"; approximate when the
   displayDate says so ("um 1939/1940?") or a date is typed approximate/estimated;
 - place = the first place of a production event; publisher = the current repository's name;
@@ -21,7 +24,8 @@ Reading text (Record.text), one line each, in this order, only from what the rec
 (the rule of ingest/tate.py carried over to LIDO's fields):
   1. the preferred title; 2. the other titles of the primary descriptive metadata;
   3. one line per production actor: "By <name> (<role>)." ("By <name>." without a role);
-  4. "Dated <date_text>."; 5. "Made in <place>." for each production place;
+  4. "Dated <date_text>." (not when only an earliest/latest gives no date, e.g. KMSKA's "0");
+  5. "Made in <place>." for each production place;
   6. materials and techniques: "<term>, <term>." (display form when the source gives one);
   7. each object description (descriptiveNoteValue), as written;
   8. one line per inscription: "Inscription: <transcription> (<description>)";
@@ -36,6 +40,7 @@ file's relative path and the record's position, stable run after run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -68,6 +73,7 @@ OPTIONS: dict[str, object] = {
     "plausible_years": "1-2100",
     "glob": "*.xml",
 }
+_MD_MAKING = (1, 7, 9, 10, 12, 14, 19, 26, 29, 30, 31, 35, 37, 38, 39)
 _PRODUCTION = {
     "production",
     "creation",
@@ -83,11 +89,26 @@ _PRODUCTION = {
     "http://terminology.lido-schema.org/lido00012",
     "http://terminology.lido-schema.org/eventtype/production",
     "http://terminology.lido-schema.org/eventtype/creation",
-    # museum-digital's event types: 1 "Hergestellt" (made), 10 "Aufgenommen" (a photograph
-    # taken: the making of the photograph)
-    "https://event-types.museum-digital.org/1",
-    "https://event-types.museum-digital.org/10",
+    # museum-digital's event types (handbook "Ereignistypen") that make the object: 1
+    # Hergestellt, 7 Verfasst (letters, books), 9 Gemalt, 10 Aufgenommen (a photograph taken),
+    # 12 Druckplatte hergestellt, 14 Ausgefertigt (charters), 19 Gezeichnet, 26 Gedruckt,
+    # 29 Dekor entworfen, 30 Form entworfen, 31 Modelliert, 35 Geistige Schöpfung, 37 Bemalt,
+    # 38 Illustriert, 39 Zusammengefügt. Exports give the URI, the German term, or only the term.
+    *(f"https://event-types.museum-digital.org/{n}" for n in _MD_MAKING),
     "aufgenommen",
+    "verfasst",
+    "gemalt",
+    "druckplatte hergestellt",
+    "ausgefertigt",
+    "gezeichnet",
+    "gedruckt",
+    "dekor entworfen",
+    "form entworfen",
+    "modelliert",
+    "geistige schöpfung",
+    "bemalt",
+    "illustriert",
+    "zusammengefügt",
 }
 _PREFERRED = {"preferred", "http://terminology.lido-schema.org/lido00169"}
 _APPROX_TYPES = ("approximate", "estimated", "circa")
@@ -253,6 +274,21 @@ def _appellations(el: etree._Element | None, lang: str | None) -> list[str]:
     return _unique(_clean(v.text) for v in preferred + rest)
 
 
+def _actor_name(actor: etree._Element | None, lang: str | None) -> str:
+    """The preferred name of an actor over all its nameActorSets, else its first name.
+
+    Exports give one nameActorSet per authority (KMSKA: an "alternate" local form first, then
+    the VIAF and RKD forms marked "preferred"); the first preferred appellation wins.
+    """
+    values = _in_lang(
+        [v for ns in _children(actor, "nameActorSet") for v in _children(ns, "appellationValue")],
+        lang,
+    )
+    preferred = [v for v in values if v.get(f"{L}pref", "preferred") in _PREFERRED]
+    names = [_clean(v.text) for v in preferred + values if _clean(v.text)]
+    return names[0] if names else ""
+
+
 # --- events ----------------------------------------------------------------------------------
 
 
@@ -298,11 +334,7 @@ def _event(ev: etree._Element, lang: str | None, production: frozenset[str]) -> 
     earliest_el, latest_el = _child(date_el, "earliestDate"), _child(date_el, "latestDate")
     actors = []
     for air in _path(ev, "eventActor", "actorInRole"):
-        actor = _child(air, "actor")
-        names: list[str] = []
-        for nset in _children(actor, "nameActorSet"):
-            names += _appellations(nset, lang)
-        name = names[0] if names else ""
+        name = _actor_name(_child(air, "actor"), lang)
         if not name:
             name = _text_of(_child(air.getparent(), "displayActorInRole"))
         role = ", ".join(labels(_child(air, "roleActor"), lang))
@@ -364,14 +396,15 @@ def _event_date(events: list[_Event], plausible: tuple[int, int]) -> tuple[dates
     """The production date interval and its date_text (rule in the module docstring)."""
     displays = _unique(e.display_date for e in events)
     starts, ends = [], []
+    flags: list[str] = []
     approximate = any(
         t.endswith(_APPROX_TYPES) or "estimat" in t or "approx" in t
         for e in events
         for t in e.date_types
     )
     for e in events:
-        first = dates.parse_date(e.earliest, plausible=plausible) if e.earliest else None
-        last = dates.parse_date(e.latest, plausible=plausible) if e.latest else None
+        first = _bound(e.earliest, plausible, flags)
+        last = _bound(e.latest, plausible, flags)
         if first is None or not first.known:
             first = last
         if last is None or not last.known:
@@ -386,14 +419,44 @@ def _event_date(events: list[_Event], plausible: tuple[int, int]) -> tuple[dates
         approximate = True
     if starts:
         start, end = min(starts), max(ends)
-        info = dates.from_dates(start, end, _precision(start, end), approximate=approximate)
+        info = dates.from_dates(
+            start,
+            end,
+            _precision(start, end),
+            approximate=approximate,
+            flags=tuple(_unique(flags)),
+        )
         text = "; ".join(displays) or "; ".join(
             "/".join(_unique([e.earliest, e.latest])) for e in events if e.earliest or e.latest
         )
         return info, text
     if shown is not None:
-        return shown, "; ".join(displays)
-    return dates.UNKNOWN, ""
+        if not shown.known and not shown.flags:
+            flags.append("unparsed")  # a displayDate ingest.dates does not read ("83 a.Chr.")
+        flags = _unique([*shown.flags, *flags])
+        return dataclasses.replace(shown, flags=tuple(flags)), "; ".join(displays)
+    text = "; ".join(
+        "/".join(_unique([e.earliest, e.latest])) for e in events if e.earliest or e.latest
+    )
+    return dates.DateInfo(flags=tuple(_unique(flags))), text
+
+
+def _bound(text: str, plausible: tuple[int, int], flags: list[str]) -> dates.DateInfo | None:
+    """One earliestDate/latestDate; a value that gives no date adds its reason to `flags`.
+
+    Some exports write 0 for an unknown year (KMSKA: earliestDate 0, latestDate 0).
+    """
+    if not text:
+        return None
+    info = dates.parse_date(text, plausible=plausible)
+    if not info.known:
+        if info.flags:
+            flags.extend(info.flags)
+        elif re.fullmatch(r"-?\d+", text) and not plausible[0] <= int(text) <= plausible[1]:
+            flags.append("implausible_year")
+        else:
+            flags.append("unparsed")
+    return info
 
 
 # --- one record ------------------------------------------------------------------------------
@@ -581,7 +644,8 @@ def _record(
     lines = [title or "", *other_titles]
     lines += [f"By {n} ({r})." if r else f"By {n}." for e in production for n, r in e.actors]
     lines = _unique(lines)  # the same actor in two production events: one line
-    if date_text:
+    # a bare earliest/latest that gives no date (KMSKA's "0") stays in date_text, not the text
+    if date_text and (info.known or any(e.display_date for e in production)):
         lines.append(_sentence(f"Dated {date_text}"))
     lines += [_sentence(f"Made in {p}") for p in places]
     if materials:
