@@ -1,0 +1,128 @@
+"""Regression tests for the held-out museum audit (docs/heldout-index-museum.md): real LIDO and
+Tate files that are not in ../shared, trimmed into tests/samples/heldout-museum/ (CC0 records)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from ingest import get_adapter, lido
+from ingest.record import Record, Reject
+
+SAMPLES = Path(__file__).parent / "samples" / "heldout-museum"
+
+
+def parse(fmt: str, name: str) -> list[Record]:
+    path = SAMPLES / name
+    items = list(get_adapter(fmt).parse(path, root=SAMPLES, collection="ho"))
+    assert not [i for i in items if isinstance(i, Reject)]
+    return [i for i in items if isinstance(i, Record)]
+
+
+def test_museum_digital_drawn_event_is_the_production() -> None:
+    """Technikmuseum via museum-digital: the making event is typed "Gezeichnet" (drawn)."""
+    (rec,) = parse("lido", "lido-technikmuseum-gezeichnet.xml")
+    assert rec.doc_id == "ho:DE-MUS-020415/8563"
+    assert rec.authors == ("H. Rauer (Technischer Zeichner/Ingenieur)",)
+    assert (rec.date_start, rec.date_end) == (dt.date(1902, 1, 1), dt.date(1902, 12, 31))
+    assert rec.date_text == "27.05.1902"
+    assert rec.place == "Lutherstadt Wittenberg"
+    # the commissioning event ("Beauftragt") is not the making: Paul Starke is no author
+    assert "Beauftragt" in rec.metadata["other_events"]
+    assert rec.language == "de" and rec.metadata["object_type"] == "Handzeichnung"
+    lines = rec.text.splitlines()
+    assert lines[0].startswith("Technische Zeichnung : Oberschlächtiges Wasserrad")
+    assert lines[1:4] == [
+        "By H. Rauer (Technischer Zeichner/Ingenieur).",
+        "Dated 27.05.1902.",
+        "Made in Lutherstadt Wittenberg.",
+    ]
+    assert "Oberschlächtiges Wasserrad" in lines and "Water wheel" in lines
+
+
+def test_preferred_actor_name_wins_over_an_earlier_alternate_set() -> None:
+    """KMSKA export (Datahub-Fixes kmska_lido.xml): an "alternate" nameActorSet comes first."""
+    actor = etree.fromstring(
+        f"""<lido:actor xmlns:lido="{lido.LIDO_NS}">
+        <lido:nameActorSet><lido:appellationValue lido:pref="alternate">Ludolf Bakhuizen</lido:appellationValue></lido:nameActorSet>
+        <lido:nameActorSet><lido:appellationValue lido:pref="preferred" xml:lang="nl">Ludolf Backhuysen</lido:appellationValue></lido:nameActorSet>
+        <lido:nameActorSet><lido:appellationValue lido:pref="preferred" xml:lang="nl">Ludolf Bakhuizen</lido:appellationValue></lido:nameActorSet>
+        </lido:actor>"""  # noqa: E501
+    )
+    assert lido._actor_name(actor, "nl") == "Ludolf Backhuysen"
+    only_alternate = etree.fromstring(
+        f"""<lido:actor xmlns:lido="{lido.LIDO_NS}"><lido:nameActorSet>
+        <lido:appellationValue lido:pref="alternate">Sys, Maurice</lido:appellationValue>
+        </lido:nameActorSet></lido:actor>"""
+    )
+    assert lido._actor_name(only_alternate, "nl") == "Sys, Maurice"
+
+
+def test_year_zero_is_flagged_not_dated() -> None:
+    """KMSKA writes earliestDate 0 / latestDate 0 for an unknown date of making."""
+    event = lido._Event(
+        type_labels=["Production"], is_production=True, display_date="", earliest="0",
+        latest="0", date_types=[], actors=[], places=[], materials=[],
+    )
+    info, text = lido._event_date([event], (1, 2100))
+    assert info.start is None and info.flags == ("implausible_year",)
+    assert text == "0"
+
+
+def test_unread_display_date_is_kept_and_flagged() -> None:
+    """INP (Romania) denarius: "83 a.Chr." is BCE; ingest.dates gives no interval for it."""
+    (rec,) = parse("lido", "lido-inp-denar-83bc.xml")
+    assert rec.title == "Denar republican" and rec.authors == ("C. Norbanus",)
+    assert rec.date_text == "83 a.Chr." and rec.date_start is None
+    assert rec.metadata["date_flag"] == "unparsed"
+    assert rec.text.splitlines()[:4] == [
+        "Denar republican",
+        "By C. Norbanus (emitent).",
+        "Dated 83 a.Chr.",
+        "Made in Roma republicană.",
+    ]
+    # the finding event (1981) is a catalogue fact, not the date of the coin
+    assert "Finding 1981-01-01" in rec.metadata["other_events"]
+
+
+def test_inp_batch_two_records() -> None:
+    first, second = parse("lido", "lido-inp-tehnica-first2.xml")
+    assert first.doc_id == "ho:00F9478BE8AC401DBB7092A46ECE160F"
+    assert first.title == "Vagon de tramvai cu cai" and first.authors == ("Anonim",)
+    assert first.metadata["date_flag"] == "unparsed"  # "Începutul sec. XX"
+    assert second.title == "Locomotivă cu aburi tip 94649" and second.year == 1914
+    assert second.date_text == "Pusă în serviciu în 1914" and second.place == "Berlin"
+    assert {first.language, second.language} == {"ro"}
+
+
+def test_tate_csv_export_dates_and_artists() -> None:
+    records = parse("tate", "tate-artwork_data-first20.csv")
+    assert len(records) == 25
+    by_acno = {r.doc_id.split(":")[1]: r for r in records}
+    europe = by_acno["A00034"]
+    assert europe.date_text == "1794/c.1830-5"
+    assert (europe.date_start, europe.date_end) == (dt.date(1794, 1, 1), dt.date(1835, 12, 31))
+    assert europe.date_approximate and europe.authors == ("William Blake",)
+    dante = by_acno["A00005"]
+    assert (dante.date_start, dante.date_end) == (dt.date(1826, 1, 1), dt.date(1827, 12, 31))
+    unknown = by_acno["A00051"]
+    assert unknown.title == "[title not known]" and unknown.date_start is None
+    assert unknown.authors == ("British School 18th century",)
+    assert "date_flag" not in unknown.metadata
+
+
+@pytest.mark.parametrize("name", ["tate-a00310-7340.json"])
+def test_tate_held_out_json_reading_text(name: str) -> None:
+    (rec,) = parse("tate", name)
+    assert rec.doc_id == "ho:A00310" and rec.date_start is None
+    assert rec.text.splitlines()[:5] == [
+        "[title not known]",
+        "Sketches of Figures, Costumes, etc.",
+        "By George Jones (1786–1869).",
+        "Date not known.",
+        "Ink on paper.",
+    ]
+    assert rec.text.splitlines()[-1] == "leisure and pastimes: recreational activities: reading"
