@@ -11,7 +11,10 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+import babel.dates
+from convertdate import french_republican
 
 logger = logging.getLogger(__name__)
 
@@ -165,25 +168,11 @@ def parse_roman(text: str) -> int | None:
 
 # --- French Republican calendar -------------------------------------------------------------
 
-# 1 vendémiaire of years I-XIV, fixed by the autumn equinox at Paris (decree of 4 frimaire an II);
-# the calendar was used until 10 nivôse an XIV (31 December 1805).
-_REPUBLICAN_NEW_YEAR = {
-    1: (1792, 22),
-    2: (1793, 22),
-    3: (1794, 22),
-    4: (1795, 23),
-    5: (1796, 22),
-    6: (1797, 22),
-    7: (1798, 22),
-    8: (1799, 23),
-    9: (1800, 23),
-    10: (1801, 23),
-    11: (1802, 23),
-    12: (1803, 24),
-    13: (1804, 23),
-    14: (1805, 23),
-    15: (1806, 23),
-}
+# Day arithmetic is convertdate's (https://convertdate.readthedocs.io/): its default rule puts
+# 1 vendémiaire on the autumn equinox at Paris, as the decree of 4 frimaire an II did, which gives
+# the sextile years III, VII and XI of the years the calendar was in use (I-XIV, until 10 nivôse
+# an XIV = 31 December 1805). The Paris Commune dated by it again in 1871 (an LXXIX).
+REPUBLICAN_YEARS = frozenset((*range(1, 15), 79))
 REPUBLICAN_MONTHS = (
     "vendemiaire",
     "brumaire",
@@ -201,12 +190,12 @@ REPUBLICAN_MONTHS = (
 
 
 def republican_year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    """First and last Gregorian day of Republican year `year` (I-XIV)."""
-    if year not in _REPUBLICAN_NEW_YEAR or year + 1 not in _REPUBLICAN_NEW_YEAR:
-        raise ValueError(f"Republican year {year} outside an I-XIV")
-    y, d = _REPUBLICAN_NEW_YEAR[year]
-    y2, d2 = _REPUBLICAN_NEW_YEAR[year + 1]
-    return dt.date(y, 9, d), dt.date(y2, 9, d2) - dt.timedelta(days=1)
+    """First and last Gregorian day of Republican year `year` (I-XIV or LXXIX)."""
+    if year not in REPUBLICAN_YEARS:
+        raise ValueError(f"Republican year {year} outside an I-XIV and an LXXIX")
+    first = dt.date(*french_republican.to_gregorian(year, 1, 1))
+    following = dt.date(*french_republican.to_gregorian(year + 1, 1, 1))
+    return first, following - dt.timedelta(days=1)
 
 
 def republican_to_gregorian(year: int, month: int, day: int) -> dt.date:
@@ -214,36 +203,68 @@ def republican_to_gregorian(year: int, month: int, day: int) -> dt.date:
     first, last = republican_year_bounds(year)
     if not (1 <= month <= 13 and 1 <= day <= 30):
         raise ValueError(f"no day {day} in Republican month {month}")
-    d = first + dt.timedelta(days=(month - 1) * 30 + day - 1)
-    if d > last:
+    d = dt.date(*french_republican.to_gregorian(year, month, day))
+    if d > last:  # convertdate rolls a sixth complementary day of a common year over
         raise ValueError(f"an {year} has no complementary day {day}")
     return d
 
 
 # --- Month names ------------------------------------------------------------------------------
 
-# Matched on accent-folded lower case. 7bre/8bre/9bre/Xbre: the old French and English way of
-# writing Septembre..Décembre (Latin septem, octo, novem, decem).
-_MONTH_NAMES: dict[str, int] = {}
-for _num, _names in enumerate(
-    (
-        "january jan janvier janv januar janner jänner",
-        "february feb febr fevrier fevr fev februar",
-        "march mar mars marz maerz",
-        "april apr avril avr",
-        "may mai",
-        "june jun juin juni",
-        "july jul juillet juil juli",
-        "august aug aout",
-        "september sep sept septembre 7bre 7ber",
-        "october oct octobre oktober okt 8bre 8ber",
-        "november nov novembre 9bre 9ber",
-        "december dec decembre dezember dez xbre xber 10bre",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        _MONTH_NAMES[unicodedata.normalize("NFD", _name).encode("ascii", "ignore").decode()] = _num
+# Month names come from the Unicode CLDR through Babel (https://babel.pocoo.org/): every wide and
+# abbreviated form, formatting and stand-alone, of the locales below; other languages give only
+# their full names (their 3-letter abbreviations collide with words: Portuguese "out", Spanish
+# "ago"). Matched on accent-folded lower case without the abbreviation dot.
+MONTH_LOCALES = ("fr", "en", "de", "de_AT")
+MONTH_FULL_NAME_LOCALES = ("it", "es", "pt", "nl")
+# Forms CLDR does not give: 7bre/8bre/9bre/Xbre, the old French and English way of writing
+# Septembre..Décembre (Latin septem, octo, novem, decem); "febr", "fev", the German transliteration
+# "maerz". Left out: full names that are also common names in English and French texts.
+_NOT_MONTHS = frozenset({"marco", "mayo"})  # Portuguese março, Spanish mayo: Marco, County Mayo
+_HISTORIC_MONTHS = {
+    1: "jan",
+    2: "febr fev",
+    3: "maerz",
+    9: "sept 7bre 7ber",
+    10: "8bre 8ber",
+    11: "9bre 9ber",
+    12: "xbre xber 10bre",
+}
+
+
+def fold_month(name: str) -> str:
+    """Accent-folded, lower-case month name without its abbreviation dot ("Févr." -> "fevr")."""
+    folded = unicodedata.normalize("NFD", name).encode("ascii", "ignore").decode()
+    return folded.lower().strip(". ")
+
+
+def month_names(
+    locales: tuple[str, ...] = MONTH_LOCALES,
+    full_name_locales: tuple[str, ...] = MONTH_FULL_NAME_LOCALES,
+) -> dict[str, int]:
+    """Folded month name -> month number from CLDR; a name two months share is left out."""
+    found: dict[str, set[int]] = {}
+    widths: list[tuple[str, tuple[Literal["wide", "abbreviated"], ...]]] = [
+        (loc, ("wide", "abbreviated")) for loc in locales
+    ]
+    widths += [(loc, ("wide",)) for loc in full_name_locales]
+    for loc, kinds in widths:
+        for kind in kinds:
+            for context in ("format", "stand-alone"):
+                cldr = babel.dates.get_month_names(kind, context, locale=loc)
+                for number, name in cldr.items():
+                    found.setdefault(fold_month(name), set()).add(number)
+    for number, historic in _HISTORIC_MONTHS.items():
+        for name in historic.split():
+            found.setdefault(name, set()).add(number)
+    return {
+        name: next(iter(n))
+        for name, n in found.items()
+        if len(n) == 1 and len(name) > 2 and name not in _NOT_MONTHS
+    }
+
+
+_MONTH_NAMES: dict[str, int] = month_names()
 _MONTH = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
 _REP_MONTH = "|".join((*REPUBLICAN_MONTHS, r"jours? complementaires?", r"sans-?culottides"))
 
@@ -427,7 +448,7 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
         an = parse_roman(g[2]) if not g[2].isdigit() else int(g[2])
         if an is None or an < 1:
             return UNKNOWN
-        if an > 14:
+        if an not in REPUBLICAN_YEARS:
             return DateInfo(flags=("unsupported_calendar",))
         month = None
         if g[1]:

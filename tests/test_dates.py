@@ -15,9 +15,11 @@ from ingest.dates import (
     format_roman,
     from_years,
     from_ymd,
+    month_names,
     parse_date,
     parse_roman,
     republican_to_gregorian,
+    republican_year_bounds,
 )
 
 D = dt.date
@@ -260,3 +262,42 @@ def test_find_day_dates_gives_offsets_into_the_source_text() -> None:
     # a time after a day without a year is not a span of years (FRUS 1864 "October 12—3 p. m.")
     assert find_day_dates("October 12—3 p. m.") == []
     assert parse_date("October 12—3 p. m.") == UNKNOWN
+
+
+def test_republican_days_agree_with_the_decree_table() -> None:
+    # 1 vendémiaire of each year as the decree of 4 frimaire an II fixed it (equinox at Paris),
+    # checked against convertdate's arithmetic that dates.py now uses
+    new_year = {1: (1792, 22), 2: (1793, 22), 3: (1794, 22), 4: (1795, 23), 5: (1796, 22),
+                6: (1797, 22), 7: (1798, 22), 8: (1799, 23), 9: (1800, 23), 10: (1801, 23),
+                11: (1802, 23), 12: (1803, 24), 13: (1804, 23), 14: (1805, 23)}
+    for an, (year, day) in new_year.items():
+        assert republican_year_bounds(an)[0] == D(year, 9, day)
+    # sextile years III, VII, XI have six complementary days, the others five
+    sextile = {an for an in new_year if (republican_year_bounds(an)[1]
+                                         - republican_year_bounds(an)[0]).days == 365}
+    assert sextile == {3, 7, 11}
+    with pytest.raises(ValueError):
+        republican_to_gregorian(4, 13, 6)
+
+
+def test_commune_year_lxxix() -> None:
+    info = parse_date("1er floréal an LXXIX")
+    assert (info.start, info.precision) == (D(1871, 4, 21), "day")
+    assert parse_date("an XX").flags == ("unsupported_calendar",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("12 maggio 1850", D(1850, 5, 12)), ("5 de maio de 1848", D(1848, 5, 5)),
+     ("15 augustus 1866", D(1866, 8, 15)), ("Jänner 1848", D(1848, 1, 1)),
+     ("7 févr. 1793", D(1793, 2, 7))],
+)
+def test_cldr_month_names(text: str, expected: D) -> None:
+    assert parse_date(text).start == expected
+
+
+def test_month_names_leave_out_ambiguous_words() -> None:
+    names = month_names()
+    assert names["fevr"] == 2 and names["xbre"] == 12 and names["janner"] == 1
+    assert "marco" not in names and "mayo" not in names
+    assert parse_date("Marco 1850").start == D(1850, 1, 1)  # the year alone
