@@ -1276,12 +1276,17 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
                 "n_pages_missing": str(n_missing)}
     if n_by_name:
         metadata["n_pages_found_by_url_name"] = str(n_by_name)
+    language = issue.language
+    if language is None and acc.language():
+        # no MODS language anywhere: the one the ALTO pages declare for most words
+        language = acc.language()
+        metadata["language_source"] = "alto"
     if metadata.get("dpi_source") == "given":
         metadata["dpi_source"] = "mets"
     common: dict[str, Any] = {
         "collection": collection, "kind": kind, "source_path": relative_source(mets, root),
         "source_format": "mets+alto", "source_sha256": sha256_file(mets),
-        "publisher": issue.newspaper, "language": issue.language, "place": issue.place,
+        "publisher": issue.newspaper, "language": language, "place": issue.place,
         **parse_date(issue.date_iso).record_fields(issue.date_text),
     }
     if not by_article:
