@@ -342,19 +342,19 @@ def _event(ev: etree._Element, lang: str | None, production: frozenset[str]) -> 
             actors.append((name, role))
     for ea in _children(ev, "eventActor"):  # display form only, no actorInRole
         if not _children(ea, "actorInRole"):
-            shown = _text_of(_child(ea, "displayActorInRole"))
-            if shown:
-                actors.append((shown, ""))
+            display_name = _text_of(_child(ea, "displayActorInRole"))
+            if display_name:
+                actors.append((display_name, ""))
     places = []
     for ep in _children(ev, "eventPlace"):
         shown = _in_lang(_children(ep, "displayPlace"), lang)
-        names = []
+        names: list[str] = []
         for nps in _path(ep, "place", "namePlaceSet"):
             names += _appellations(nps, lang)
         place = _clean(shown[0].text) if shown else (names[0] if names else "")
         if place:
             places.append(place)
-    materials = []
+    materials: list[str] = []
     for emt in _children(ev, "eventMaterialsTech"):
         shown = _in_lang(_children(emt, "displayMaterialsTech"), lang)
         if shown:
@@ -527,7 +527,8 @@ def _record(
         for wt in _path(classification_wrap, "objectWorkTypeWrap", "objectWorkType")
         for x in labels(wt, lang)
     ]
-    classes, europeana = [], []
+    classes: list[str] = []
+    europeana: list[str] = []
     for c in _path(classification_wrap, "classificationWrap", "classification"):
         (europeana if "europeana" in (c.get(f"{L}type") or "") else classes).extend(labels(c, lang))
     if work_types:
