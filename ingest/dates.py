@@ -332,6 +332,20 @@ _QUAL_CENTURY = {
     "premier quart du": (0, 24),
     "last quarter of the": (75, 99),
     "dernier quart du": (75, 99),
+    # Romanian, Italian, Spanish, Portuguese catalogues (INP Romania LIDO: "Începutul sec. XX")
+    "inceputul": (0, 32),
+    "mijlocul": (33, 66),
+    "sfarsitul": (67, 99),
+    "inizio del": (0, 32),
+    "inizio": (0, 32),
+    "meta del": (33, 66),
+    "fine del": (67, 99),
+    "principios del": (0, 32),
+    "mediados del": (33, 66),
+    "finales del": (67, 99),
+    "inicio do": (0, 32),
+    "meados do": (33, 66),
+    "finais do": (67, 99),
 }
 _QUAL_DECADE = {
     "early": (0, 3),
@@ -362,6 +376,11 @@ _ATOMS: list[tuple[str, re.Pattern[str]]] = [
             rf"(?:({_QC})\s*)?(?:([ivxl]+)(?:e|eme|er)|(\d{{1,2}})(?:e|eme|er))\s+(?:siecle|s\.)"
             rf"|(?:({_QC})\s*)?(\d{{1,2}})(?:st|nd|rd|th)[\s-]*(?:century|centuries|cent\.|c\b\.?)"
             rf"|(?:({_QC})\s*)?(\d{{1,2}})\.\s*(?:jahrhundert\w*|jh\b\.?)"
+            # Romance languages put the Roman number after the word: "secolul al XV-lea",
+            # "sec. XX", "secolo XIX", "siglo XVIII", "s. XIX", "seculo XVII"
+            # ("s." only before two or more numerals: "s.l." and "s.v." are not centuries)
+            rf"|(?:({_QC})\s*)?(?<![a-z])(?:secolul(?:\s+al)?|secolo|siglo|seculo|sec\.|"
+            r"s\.(?=\s*[ivx]{2}))\s*([ivx]+)(?:-?lea|-?le)?(?![a-z])"
         ),
     ),
     (
@@ -473,7 +492,10 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
             return _century(number, g[0]) if number else UNKNOWN
         if g[4]:
             return _century(int(g[4]), g[3])
-        return _century(int(g[6]), g[5])
+        if g[6]:
+            return _century(int(g[6]), g[5])
+        number = parse_roman(g[8])
+        return _century(number, g[7]) if number else UNKNOWN
     if kind == "decade":
         start = int(g[1] or g[2]) * 10
         lo, hi = _QUAL_DECADE[g[0]] if g[0] else (0, 9)
@@ -577,7 +599,19 @@ def _parse_free(text: str) -> DateInfo:
     return from_dates(start, end, precision, approximate=approximate, flags=flags)
 
 
+# Years before the Christian era: a Python date cannot hold them, so the date is flagged "bce"
+# (never read as the same year AD): "83 a.Chr.", "44 BC", "av. J.-C.", "v. Chr.", "î.Hr."
+_BCE = re.compile(
+    # after a number or a century word, so that "Victoria, B.C., May 4, 1898" stays a date
+    r"(?:\d|siecle|century|jahrhundert|jh\.)\s*,?\s*"
+    r"(?:a\.?\s?chr\b|ante\s+christum|b\.?\s?c\.?(?:e\.?)?(?![a-z])|before\s+christ|"
+    r"av(?:ant|\.)\s*j\.?-?\s?c\b|v\.\s?chr\b|vor\s+christus|i\.\s?hr\b|i\.\s?e\.\s?n\b)"
+)
+
+
 def _parse_text(text: str) -> DateInfo:
+    if _BCE.search(_fold(text)):
+        return DateInfo(flags=("bce",))
     m = _ISO.match(text)
     if m:
         y, mo, d = int(m[1]), m[2] and int(m[2]), m[3] and int(m[3])

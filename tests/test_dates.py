@@ -301,3 +301,33 @@ def test_month_names_leave_out_ambiguous_words() -> None:
     assert names["fevr"] == 2 and names["xbre"] == 12 and names["janner"] == 1
     assert "marco" not in names and "mayo" not in names
     assert parse_date("Marco 1850").start == D(1850, 1, 1)  # the year alone
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "approximate"),
+    [  # INP Romania LIDO display dates; Italian, Spanish catalogue forms (catalogue use:
+        # the 15th century is 1400-1499, as for "XVe siècle")
+        ("secolul al XV-lea", D(1400, 1, 1), D(1499, 12, 31), False),
+        ("Începutul sec. XX", D(1900, 1, 1), D(1932, 12, 31), True),
+        ("sec. XIX", D(1800, 1, 1), D(1899, 12, 31), False),
+        ("siglo XVIII", D(1700, 1, 1), D(1799, 12, 31), False),
+        ("fine del secolo XVI", D(1567, 1, 1), D(1599, 12, 31), True),
+    ],
+)
+def test_romance_centuries(text: str, start: D, end: D, approximate: bool) -> None:
+    info = parse_date(text)
+    assert (info.start, info.end, info.precision, info.approximate) == (
+        start, end, "century", approximate)
+
+
+@pytest.mark.parametrize(
+    "text", ["83 a.Chr.", "44 BC", "IIe siècle av. J.-C.", "um 300 v. Chr.", "100 î.Hr.",
+             "c. 500 B.C.E."],
+)
+def test_years_before_christ_are_flagged_not_kept(text: str) -> None:
+    info = parse_date(text)
+    assert info.start is None and info.flags == ("bce",)
+
+
+def test_british_columbia_is_not_before_christ() -> None:
+    assert parse_date("Victoria, B.C., May 4, 1898").start == D(1898, 5, 4)
