@@ -73,11 +73,12 @@ def test_year_zero_is_flagged_not_dated() -> None:
 
 
 def test_unread_display_date_is_kept_and_flagged() -> None:
-    """INP (Romania) denarius: "83 a.Chr." is BCE; ingest.dates gives no interval for it."""
+    """INP (Romania) denarius: "83 a.Chr." is BCE; a Python date cannot hold it, so it is
+    kept as written and flagged bce (never read as 83 AD)."""
     (rec,) = parse("lido", "lido-inp-denar-83bc.xml")
     assert rec.title == "Denar republican" and rec.authors == ("C. Norbanus",)
     assert rec.date_text == "83 a.Chr." and rec.date_start is None
-    assert rec.metadata["date_flag"] == "unparsed"
+    assert rec.metadata["date_flag"] == "bce"
     assert rec.text.splitlines()[:4] == [
         "Denar republican",
         "By C. Norbanus (emitent).",
@@ -92,7 +93,9 @@ def test_inp_batch_two_records() -> None:
     first, second = parse("lido", "lido-inp-tehnica-first2.xml")
     assert first.doc_id == "ho:00F9478BE8AC401DBB7092A46ECE160F"
     assert first.title == "Vagon de tramvai cu cai" and first.authors == ("Anonim",)
-    assert first.metadata["date_flag"] == "unparsed"  # "Începutul sec. XX"
+    # "Începutul sec. XX": beginning of the 20th century, catalogue use
+    assert (first.date_start, first.date_end) == (dt.date(1900, 1, 1), dt.date(1932, 12, 31))
+    assert first.date_approximate and "date_flag" not in first.metadata
     assert second.title == "Locomotivă cu aburi tip 94649" and second.year == 1914
     assert second.date_text == "Pusă în serviciu în 1914" and second.place == "Berlin"
     assert {first.language, second.language} == {"ro"}
