@@ -1296,7 +1296,8 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
                      metadata=metadata, words=tuple(words), **common).finalize()
         return
     yield from _articles(tree, files, kept, issue=issue, common=common, metadata=metadata,
-                         use_wc=use_wc, collection=collection, mets=mets, root=root)
+                         use_wc=use_wc, collection=collection, mets=mets, root=root,
+                         mets_pages=pages)
 
 
 def _page_problem(path: Path | None, root: Path, href: str | None = None) -> str | None:
@@ -1332,22 +1333,32 @@ def _unreferenced(mets: Path, pages: list[_MetsPage], *, root: Path,
 def _articles(tree: etree._ElementTree, files: dict[str, _MetsFile],
               pages: dict[str, AltoPage], *, issue: _Issue, common: dict[str, Any],
               metadata: dict[str, str], use_wc: bool, collection: str, mets: Path,
-              root: Path) -> Iterator[Record | Reject]:
+              root: Path, mets_pages: Sequence[_MetsPage] = ()) -> Iterator[Record | Reject]:
     """One Record per logical article, plus one for the words no article claims.
 
     BnL/BnF/RERO articles point to ALTO blocks (area BEGIN = TextBlock or ComposedBlock ID);
     BL articles link (structLink smLinkGrp) to physical page areas whose BEGIN..END are
-    String IDs. Words outside every article (mastheads, section headings, adverts) go to a
-    record `<issue>/other`, so choosing article granularity loses no text.
+    String IDs. DFG/Kitodo/OCR-D METS link their parts (chapters, letters, articles) to whole
+    pages only (structLink smLink): see _page_articles. Words outside every article
+    (mastheads, section headings, adverts) go to a record `<issue>/other`, so choosing article
+    granularity loses no text.
     """
     dmd = _dmd_mods(tree)
     arts = _article_divs(tree)
+    area_index = _area_index(tree)
+    links = _struct_links(tree)
+    has_areas = any(_areas_of(d) or any(area_index.get(r) for r in links.get(d.get("ID", ""), ()))
+                    for d in arts)
+    page_links = _page_links(tree) if not has_areas else {}
+    if page_links:
+        yield from _page_articles(tree, pages, mets_pages, page_links, dmd, issue=issue,
+                                  common=common, metadata=metadata, use_wc=use_wc,
+                                  collection=collection, mets=mets, root=root)
+        return
     if not arts:
         yield Reject(collection, relative_source(mets, root), "ingest", "no_articles",
                      f"{issue.doc_id}: METS has no logical article structure")
         return
-    area_index = _area_index(tree)
-    links = _struct_links(tree)
     covered: dict[str, set[int]] = {fid: set() for fid in pages}
     seen: set[str] = set()
     for n, div in enumerate(arts, start=1):
@@ -1390,6 +1401,144 @@ def _articles(tree: etree._ElementTree, files: dict[str, _MetsFile],
         if mods.languages:
             art_meta["languages"] = ",".join(mods.languages)
             fields["language"] = mods.languages[0]
+        yield Record(doc_id=f"{issue.doc_id}/{art_id}", title=mods.title or _label(div),
+                     text=text, ocr_confidence=_mean(confs) if use_wc else None,
+                     metadata=art_meta, words=tuple(words) if use_wc else (),
+                     **fields).finalize()
+    yield from _rest(pages, covered, issue=issue, common=common, metadata=metadata,
+                     use_wc=use_wc)
+
+
+def _page_links(tree: etree._ElementTree) -> dict[str, list[str]]:
+    """DFG/Kitodo structLink: logical div ID -> the physical div IDs its smLinks point to."""
+    out: dict[str, list[str]] = {}
+    for link in tree.iter():
+        if localname(link) != "smLink":
+            continue
+        attrs = {etree.QName(k).localname: v for k, v in link.attrib.items()}
+        src, dst = attrs.get("from", "").lstrip("#"), attrs.get("to", "").lstrip("#")
+        if src and dst and dst not in out.setdefault(src, []):
+            out[src].append(dst)
+    return out
+
+
+def _is_container(div: etree._Element, top: bool) -> bool:
+    """A logical div describing the whole object or a level above the parts: the structMap's
+    outermost div (monograph, correspondence...), issue-level types (newspaper, year, month,
+    day, issue, volume) and divs pointing to a parent METS (Kitodo anchors: mptr)."""
+    dtype = (div.get("TYPE") or "").lower()
+    return top or dtype in _ISSUE_DIV_TYPES or dtype == "multivolume_work" or any(
+        localname(c) == "mptr" for c in div)
+
+
+def _logical_parts(tree: etree._ElementTree) -> list[etree._Element]:
+    """The outermost logical divs below the object-level ones, in logical order."""
+    parts: list[etree._Element] = []
+
+    def walk(div: etree._Element, top: bool) -> None:
+        if _is_container(div, top):
+            for child in _children(div, "div"):
+                walk(child, False)
+        else:
+            parts.append(div)
+
+    for smap in _structmaps(tree, "LOGICAL")[:1]:
+        for div in _children(smap, "div"):
+            walk(div, True)
+    return parts
+
+
+def _page_articles(tree: etree._ElementTree, pages: dict[str, AltoPage],
+                   mets_pages: Sequence[_MetsPage], page_links: dict[str, list[str]],
+                   dmd: dict[str, etree._Element], *, issue: _Issue, common: dict[str, Any],
+                   metadata: dict[str, str], use_wc: bool, collection: str, mets: Path,
+                   root: Path) -> Iterator[Record | Reject]:
+    """One Record per logical part linked to whole pages (DFG-viewer, Kitodo, OCR-D METS).
+
+    A part is an outermost logical div below the object-level divs (chapter, letter, article,
+    section...); its pages are those its smLinks (and its sub-divs' smLinks) point to. Such a
+    link says only that the part is on the page, so a page two parts share (one ends where
+    the next begins) goes to the FIRST of them in logical order: the parts then divide the
+    issue's text like the issue record does, and no word is counted twice in frequencies or
+    topics. Every part sharing a page says so in metadata (`pages_shared`, and
+    `pages_given_to` for the later ones); a part whose every page went to an earlier one is a
+    `shared_pages_only` Reject naming it. Pages no part links go to `<issue>/other`.
+    """
+    source = relative_source(mets, root)
+    by_div = {p.div_id: p for p in mets_pages if p.div_id}
+    below: dict[str, list[str]] = {}  # physical div ID -> page div IDs (itself or under it)
+    for smap in _structmaps(tree, "PHYSICAL"):
+        for div in smap.iter():
+            if localname(div) == "div" and div.get("ID"):
+                below[div.get("ID", "")] = [d.get("ID", "") for d in div.iter()
+                                            if localname(d) == "div" and d.get("ID") in by_div]
+    parts: list[tuple[etree._Element, list[_MetsPage]]] = []
+    for div in _logical_parts(tree):
+        ids = [div.get("ID", "")] + [d.get("ID", "") for d in div.iter()
+                                     if localname(d) == "div" and d is not div]
+        linked = {pid for i in ids for dst in page_links.get(i, ()) for pid in below.get(dst, ())}
+        if linked:
+            parts.append((div, sorted((by_div[p] for p in linked), key=lambda p: p.number)))
+    if not parts:
+        yield Reject(collection, source, "ingest", "no_articles",
+                     f"{issue.doc_id}: METS has no logical article structure")
+        return
+    owner: dict[int, str] = {}  # page number -> ID of the first part linked to it
+    users: Counter[int] = Counter()
+    for div, linked_pages in parts:
+        for p in linked_pages:
+            owner.setdefault(p.number, div.get("ID", ""))
+            users[p.number] += 1
+    covered: dict[str, set[int]] = {fid: set() for fid in pages}
+    seen: set[str] = set()
+    for n, (div, linked_pages) in enumerate(parts, start=1):
+        art_id = div.get("ID") or f"part{n:04d}"
+        if art_id in seen:
+            continue
+        seen.add(art_id)
+        own = [p for p in linked_pages if owner[p.number] == div.get("ID", "")]
+        shared = [p.number for p in linked_pages if users[p.number] > 1]
+        given = sorted({owner[p.number] for p in linked_pages if p not in own})
+        if not own:
+            yield Reject(collection, source, "ingest", "shared_pages_only",
+                         f"{issue.doc_id}/{art_id}: its page(s) "
+                         f"{', '.join(str(p.number) for p in linked_pages)} are read with "
+                         f"{', '.join(given)}, the earlier part on the same page(s)")
+            continue
+        texts: list[str] = []
+        words: list[tuple[str, float | None]] = []
+        missing = 0
+        for p in own:
+            alto = pages.get(p.alto.id) if p.alto else None
+            if alto is None:
+                missing += 1
+                continue
+            covered[p.alto.id] = set(range(len(alto.words)))  # type: ignore[union-attr]
+            if alto.text:
+                texts.append(alto.text)
+            words.extend(alto.words)
+        text = "\n\n".join(texts)
+        if not text:
+            yield Reject(collection, source, "ingest", "no_text",
+                         f"{issue.doc_id}/{art_id}: its page(s) "
+                         f"{', '.join(str(p.number) for p in own)} hold no readable text"
+                         + (f" ({missing} missing)" if missing else ""))
+            continue
+        mods = next((_read_mods(dmd[i]) for i in (div.get("DMDID") or "").split() if i in dmd),
+                    _Mods())
+        art_meta = {**metadata, "issue_id": issue.doc_id, "article_id": art_id,
+                    "article_type": div.get("TYPE", ""), "article_boundary": "page",
+                    "article_pages": ",".join(str(p.number) for p in own),
+                    "article_pages_missing": str(missing)}
+        if shared:
+            art_meta["pages_shared"] = ",".join(str(n) for n in shared)
+        if given:
+            art_meta["pages_given_to"] = ",".join(given)
+        fields = dict(common)
+        if mods.languages:
+            art_meta["languages"] = ",".join(mods.languages)
+            fields["language"] = mods.languages[0]
+        confs = [c for _w, c in words if c is not None]
         yield Record(doc_id=f"{issue.doc_id}/{art_id}", title=mods.title or _label(div),
                      text=text, ocr_confidence=_mean(confs) if use_wc else None,
                      metadata=art_meta, words=tuple(words) if use_wc else (),

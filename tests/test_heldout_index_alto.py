@@ -128,3 +128,134 @@ def test_a_string_holding_a_whole_line_gives_its_words(tmp_path: Path) -> None:
     assert page.text == "All the Members Ware of Exceptional Merit\n\nSHOW MAY.BE GIVEN AGAIN"
     assert page.string_index["r1-dummy-TextLine-dummy-Word"] == 7
     assert page.word_confidence == pytest.approx(0.8)
+
+
+# Round 2. Kitodo/DFG-viewer METS of a book or a volume of letters: the logical parts
+# (title page, chapters, letters) are linked to whole pages by structLink/smLink, never to
+# regions. Shape of the Kitodo export documented for the DFG-viewer (two parts linking the same
+# page: "LOG_0087 -> PHYS_1347, LOG_0088 -> PHYS_1347") and of the held-out AppBrvoC METS.
+_KITODO = """<?xml version="1.0" encoding="UTF-8"?>
+<mets:mets xmlns:mets="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink">
+  <mets:dmdSec ID="DMDLOG_0000"><mets:mdWrap MDTYPE="MODS"><mets:xmlData>
+    <mods:mods xmlns:mods="http://www.loc.gov/mods/v3">
+      <mods:titleInfo><mods:title>Logan Republican</mods:title></mods:titleInfo>
+      <mods:originInfo><mods:dateIssued keyDate="yes">1911</mods:dateIssued></mods:originInfo>
+    </mods:mods></mets:xmlData></mets:mdWrap></mets:dmdSec>
+  <mets:dmdSec ID="DMDLOG_0002"><mets:mdWrap MDTYPE="MODS"><mets:xmlData>
+    <mods:mods xmlns:mods="http://www.loc.gov/mods/v3">
+      <mods:titleInfo><mods:title>Boosters</mods:title></mods:titleInfo>
+      <mods:language><mods:languageTerm type="code">eng</mods:languageTerm></mods:language>
+    </mods:mods></mets:xmlData></mets:mdWrap></mets:dmdSec>
+  <mets:fileSec><mets:fileGrp USE="FULLTEXT">
+    <mets:file MIMETYPE="text/xml" ID="FILE_0001_FULLTEXT"><mets:FLocat LOCTYPE="URL"
+      xlink:href="https://digital.example.org/data/p1.xml"/></mets:file>
+    <mets:file MIMETYPE="text/xml" ID="FILE_0002_FULLTEXT"><mets:FLocat LOCTYPE="URL"
+      xlink:href="https://digital.example.org/data/p2.xml"/></mets:file>
+    <mets:file MIMETYPE="text/xml" ID="FILE_0003_FULLTEXT"><mets:FLocat LOCTYPE="URL"
+      xlink:href="https://digital.example.org/data/p3.xml"/></mets:file>
+    <mets:file MIMETYPE="text/xml" ID="FILE_0004_FULLTEXT"><mets:FLocat LOCTYPE="URL"
+      xlink:href="https://digital.example.org/data/p4.xml"/></mets:file>
+    <mets:file MIMETYPE="text/xml" ID="FILE_0005_FULLTEXT"><mets:FLocat LOCTYPE="URL"
+      xlink:href="https://digital.example.org/data/p5.xml"/></mets:file>
+  </mets:fileGrp></mets:fileSec>
+  <mets:structMap TYPE="LOGICAL">
+    <mets:div ID="LOG_0000" DMDID="DMDLOG_0000" TYPE="monograph" LABEL="Logan Republican">
+      <mets:div ID="LOG_0001" TYPE="title_page" LABEL="Titelseite"/>
+      <mets:div ID="LOG_0002" DMDID="DMDLOG_0002" TYPE="chapter" LABEL="Kapitel 1">
+        <mets:div ID="LOG_0003" TYPE="section" LABEL="Abschnitt"/>
+      </mets:div>
+      <mets:div ID="LOG_0004" TYPE="letter" LABEL="Brief"/>
+      <mets:div ID="LOG_0005" TYPE="chapter" LABEL="Kapitel 2"/>
+    </mets:div>
+  </mets:structMap>
+  <mets:structMap TYPE="PHYSICAL"><mets:div ID="PHYS_0000" TYPE="physSequence">
+    <mets:div TYPE="page" ORDER="1" ID="PHYS_0001">
+      <mets:fptr FILEID="FILE_0001_FULLTEXT"/></mets:div>
+    <mets:div TYPE="page" ORDER="2" ID="PHYS_0002">
+      <mets:fptr FILEID="FILE_0002_FULLTEXT"/></mets:div>
+    <mets:div TYPE="page" ORDER="3" ID="PHYS_0003">
+      <mets:fptr FILEID="FILE_0003_FULLTEXT"/></mets:div>
+    <mets:div TYPE="page" ORDER="4" ID="PHYS_0004">
+      <mets:fptr FILEID="FILE_0004_FULLTEXT"/></mets:div>
+    <mets:div TYPE="page" ORDER="5" ID="PHYS_0005">
+      <mets:fptr FILEID="FILE_0005_FULLTEXT"/></mets:div>
+  </mets:div></mets:structMap>
+  <mets:structLink>
+    <mets:smLink xlink:from="LOG_0000" xlink:to="PHYS_0000"/>
+    <mets:smLink xlink:from="LOG_0001" xlink:to="PHYS_0001"/>
+    <mets:smLink xlink:from="LOG_0002" xlink:to="PHYS_0002"/>
+    <mets:smLink xlink:from="LOG_0003" xlink:to="PHYS_0003"/>
+    <mets:smLink xlink:from="LOG_0004" xlink:to="PHYS_0003"/>
+    <mets:smLink xlink:from="LOG_0005" xlink:to="PHYS_0005"/>
+  </mets:structLink>
+</mets:mets>
+"""
+
+_PAGE3 = """<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#">
+  <Description><MeasurementUnit>pixel</MeasurementUnit></Description>
+  <Layout><Page ID="p3" WIDTH="100" HEIGHT="100"><PrintSpace>
+    <TextBlock ID="b1"><TextLine><String CONTENT="Dear" WC="0.9"/><SP/><String CONTENT="Sir,"
+      WC="0.7"/></TextLine></TextBlock></PrintSpace></Page></Layout></alto>
+"""
+
+
+def _kitodo_book(tmp_path: Path) -> Path:
+    book = tmp_path / "book"
+    (book / "FULLTEXT").mkdir(parents=True)
+    shutil.copy(LOGAN, book / "FULLTEXT" / "p1.xml")
+    (book / "FULLTEXT" / "p2.xml").write_text(_LINE_LEVEL, encoding="utf-8")
+    (book / "FULLTEXT" / "p3.xml").write_text(_PAGE3, encoding="utf-8")
+    (book / "FULLTEXT" / "p4.xml").write_text(_PAGE3.replace("Dear", "Yours"), encoding="utf-8")
+    (book / "mets.xml").write_text(_KITODO, encoding="utf-8")  # p5.xml is not delivered
+    return book
+
+
+def test_kitodo_parts_linked_to_whole_pages_become_articles(tmp_path: Path) -> None:
+    """Was: one `no_articles` Reject. Now one record per part, from its pages."""
+    _kitodo_book(tmp_path)
+    items = _ingest(tmp_path, granularity="article")
+    records = {r.doc_id.rsplit("/", 1)[1]: r for r in items if isinstance(r, Record)}
+    rejects = [(r.reason, r.detail) for r in items if isinstance(r, Reject)]
+    assert list(records) == ["LOG_0001", "LOG_0002", "other"]
+    title_page, chapter, other = records.values()
+    assert title_page.title == "Titelseite" and len(title_page.words) == 40
+    assert title_page.metadata["article_pages"] == "1"
+    assert title_page.metadata["article_boundary"] == "page"
+    # the section nested in the chapter is read with it; the chapter's MODS gives title and
+    # language; page 3 is shared with the letter and goes to the chapter, the earlier part
+    assert chapter.title == "Boosters" and chapter.language == "en"
+    assert chapter.metadata["article_pages"] == "2,3"
+    assert chapter.metadata["pages_shared"] == "3"
+    assert chapter.text.endswith("SHOW MAY.BE GIVEN AGAIN\n\nDear Sir,")
+    assert chapter.ocr_confidence == pytest.approx((0.8 * 7 + 0.9 + 0.7) / 9, abs=1e-4)
+    # page 4 is linked by no part: kept in <issue>/other, nothing lost
+    assert other.text == "Yours Sir," and other.metadata["article_type"] == "outside_articles"
+    assert ("missing_page", "held:book page 5: remote URL https://digital.example.org/data/"
+            "p5.xml and no file of that name in the collection") in rejects
+    assert ("shared_pages_only", "held:book/LOG_0004: its page(s) 3 are read with LOG_0002, "
+            "the earlier part on the same page(s)") in rejects
+    assert ("no_text", "held:book/LOG_0005: its page(s) 5 hold no readable text (1 missing)"
+            ) in rejects
+    assert len(rejects) == 3
+    # the parts divide the issue's words: none counted twice, none lost
+    (issue,) = [r for r in _ingest(tmp_path) if isinstance(r, Record)]
+    assert sum(len(r.words) for r in records.values()) == len(issue.words) == 40 + 11 + 2 + 2
+    assert sum(r.n_words for r in records.values()) == issue.n_words
+    assert sorted(w for r in records.values() for w in r.text.split()) == sorted(
+        issue.text.split())
+
+
+def test_kitodo_letter_with_a_page_of_its_own_keeps_it(tmp_path: Path) -> None:
+    book = _kitodo_book(tmp_path)
+    mets = book / "mets.xml"
+    mets.write_text(mets.read_text().replace(
+        '<mets:smLink xlink:from="LOG_0004" xlink:to="PHYS_0003"/>',
+        '<mets:smLink xlink:from="LOG_0004" xlink:to="PHYS_0003"/>'
+        '<mets:smLink xlink:from="LOG_0004" xlink:to="PHYS_0004"/>'))
+    items = _ingest(tmp_path, granularity="article")
+    letter = next(r for r in items if isinstance(r, Record) and r.doc_id.endswith("LOG_0004"))
+    assert letter.text == "Yours Sir," and letter.title == "Brief"
+    assert letter.metadata["article_pages"] == "4"
+    assert letter.metadata["pages_shared"] == "3"
+    assert letter.metadata["pages_given_to"] == "LOG_0002"
+    assert not any(isinstance(r, Record) and r.doc_id.endswith("/other") for r in items)
