@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 FRUS_NS = "http://history.state.gov/frus/ns/1.0"
 ELTEC_NS = "http://distantreading.net/eltec/ns"
+EARLYPRINT_NS = "http://earlyprint.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 T = f"{{{TEI_NS}}}"
 NS = {"t": TEI_NS, "frus": FRUS_NS, "e": ELTEC_NS}
@@ -639,14 +640,20 @@ def _detect(s: _Sniff) -> str:
     publishers = " ".join(
         _inline(p) for p in h.xpath(".//t:publicationStmt/t:publisher", namespaces=NS)
     )
-    if "Text Creation Partnership" in publishers or h.xpath(
-        "t:fileDesc/t:publicationStmt/t:idno[@type='DLPS']", namespaces=NS
+    if (
+        "Text Creation Partnership" in publishers
+        or h.xpath("t:fileDesc/t:publicationStmt/t:idno[@type='DLPS']", namespaces=NS)
+        # EarlyPrint: tokenised EEBO-TCP texts; the TCP id is in sourceDesc, not publicationStmt
+        or "EarlyPrint" in publishers
+        or h.xpath("t:xenoData/*[namespace-uri() = $ns]", namespaces=NS, ns=EARLYPRINT_NS)
     ):
         return "tcp"
     if (
         "DraCor" in publishers
         or re.fullmatch(r"[a-z]{2,8}\d{6}", s.root_attrib.get(XML_ID, ""))
         or (s.next_sibling == "standOff" and h.xpath(".//t:particDesc", namespaces=NS))
+        # DLINA-era plays (GerDraCor's first files): print/premiere/written dates in sourceDesc
+        or (h.xpath(".//t:particDesc", namespaces=NS) and _header_events(h))
     ):
         return "dracor"
     return "generic"
@@ -691,16 +698,35 @@ def _authors(header: etree._Element) -> tuple[list[str], list[str]]:
     for el in header.xpath("t:fileDesc/t:titleStmt/t:author", namespaces=NS):
         pers = el.xpath("t:persName", namespaces=NS)
         # DraCor: persName next to isni/wikidata idno elements; others: plain text
-        text = " ".join(_inline(p) for p in pers) if pers else _inline(el)
+        text = " ".join(_person_name(p) for p in pers) if pers else _inline(el)
         if not text:
             continue
         raw.append(text)
-        name = _LIFE_DATES.sub("", text)
-        name = _HEADING_DATES.sub("", name).strip()
-        names.append(
-            name.rstrip(".") if name.endswith(".") and not re.search(r"\b\w\.$", name) else name
-        )
+        # EarlyPrint puts a play's authors in one element: "Beaumont, Francis; Fletcher, John"
+        for part in (p.strip() for p in text.split(";")):
+            if not re.search(r"\w", part):
+                continue
+            name = _LIFE_DATES.sub("", part)
+            name = _HEADING_DATES.sub("", name).strip()
+            names.append(
+                name.rstrip(".") if name.endswith(".") and not re.search(r"\b\w\.$", name) else name
+            )
     return names, raw
+
+
+def _person_name(pers: etree._Element) -> str:
+    """A persName as one string. DTA writes <surname> before <forename>: "Kamiet, Joachim D."
+    (a catalogue heading); DraCor writes forename first and reads as printed: "Alexandre Hardy"."""
+    parts = [c for c in pers if localname(c)]
+    if (
+        parts
+        and localname(parts[0]) == "surname"
+        and any(localname(c) == "forename" for c in parts[1:])
+        and not (pers.text or "").strip()
+    ):
+        rest = " ".join(t for t in (_inline(c) for c in parts[1:]) if t)
+        return f"{_inline(parts[0])}, {rest}"
+    return _inline(pers)
 
 
 def _language(tei: etree._Element, header: etree._Element | None) -> str | None:
@@ -903,7 +929,15 @@ def _tcp_fields(
     fields: dict[str, Any] = {}
     if header is None:
         return fields
-    for idno in header.xpath("t:fileDesc/t:publicationStmt/t:idno", namespaces=NS):
+    # EarlyPrint headers describe two books: biblFull[@n="TCP source"] is the TCP transcription
+    # (Ann Arbor, 2001) and carries its ids; biblFull[@n="printed source"] is the printed book.
+    bibls = header.xpath("t:fileDesc/t:sourceDesc/t:biblFull", namespaces=NS)
+    printed = [b for b in bibls if (b.get("n") or "").strip().lower() == "printed source"]
+    tcp_src = [b for b in bibls if (b.get("n") or "").strip().lower() == "tcp source"]
+    idnos = header.xpath("t:fileDesc/t:publicationStmt/t:idno", namespaces=NS)
+    if tcp_src:
+        idnos += tcp_src[0].xpath("t:publicationStmt/t:idno", namespaces=NS)
+    for idno in idnos:
         typ = (idno.get("type") or "idno").lower().replace("-", "_")
         key = "tcp_id" if typ == "dlps" else typ
         meta[key] = "; ".join(filter(None, [meta.get(key), _inline(idno)]))
@@ -911,11 +945,18 @@ def _tcp_fields(
     if series is not None:
         meta["series"] = _inline(series)
     # the imprint of the printed source: biblFull/publicationStmt (publisher, pubPlace, date)
-    imprint = _first(header, "t:fileDesc/t:sourceDesc/t:biblFull/t:publicationStmt")
+    source = printed[0] if printed else (bibls[0] if bibls else None)
+    imprint = _first(source, "t:publicationStmt") if source is not None else None
     if imprint is not None:
         pub = _first(imprint, "t:publisher")
         place = _first(imprint, "t:pubPlace")
-        date = _first(imprint, "t:date")
+        # EarlyPrint: date[@type=publication_date] "1647." and date[@type=creation_date] "1605"
+        date = _first(imprint, "t:date[@type='publication_date']")
+        if date is None:
+            date = _first(imprint, "t:date")
+        created = _first(imprint, "t:date[@type='creation_date']")
+        if created is not None and _inline(created):
+            meta["creation_date"] = _inline(created)
         fields["publisher"] = _clean_imprint(_inline(pub)) if pub is not None else None
         fields["place"] = _clean_imprint(_inline(place)) if place is not None else None
         meta["imprint"] = " ".join(_inline(e) for e in (place, pub, date) if e is not None)
@@ -936,12 +977,18 @@ def _dracor_fields(
 ) -> dict[str, Any]:
     """DraCor events; the record date follows DraCor's documented "normalized year" rule."""
     events: dict[str, etree._Element] = {}
-    for ev in tei.xpath("t:standOff/t:listEvent/t:event", namespaces=NS):
+    found = tei.xpath("t:standOff/t:listEvent/t:event", namespaces=NS)
+    if not found and header is not None:
+        # older DraCor/DLINA files (RusDraCor 2017, GerDraCor "-lina"): the same three events
+        # as sourceDesc bibl/date[@type]; the element text is a note on the event
+        found = _header_events(header)
+        meta["date_events_from"] = "sourceDesc"
+    for ev in found:
         typ = ev.get("type") or "event"
         events.setdefault(typ, ev)
         value = ev.get("when") or "/".join(filter(None, (ev.get("notBefore"), ev.get("notAfter"))))
         meta[f"date_{typ}"] = value
-        desc = _inline(_first(ev, "t:desc"))
+        desc = _inline(_first(ev, "t:desc")) if localname(ev) == "event" else _inline(ev)
         if desc:
             meta[f"date_{typ}_note"] = desc
     infos = {typ: dates.parse_date(_event_value(ev)) for typ, ev in events.items()}
@@ -973,6 +1020,20 @@ def _dracor_fields(
         # e.g. a premiere two centuries before the print of a 19th-c. play: a data error
         meta["date_flag"] = ",".join(filter(None, [meta.get("date_flag"), "events_inconsistent"]))
     return fields
+
+
+def _header_events(header: etree._Element) -> list[etree._Element]:
+    """DLINA-style dated events: sourceDesc bibl/date[@type=print|premiere|written] with a
+    machine-readable @when/@notBefore/@notAfter (empty placeholders are left out)."""
+    return [
+        d
+        for d in header.xpath(
+            "t:fileDesc/t:sourceDesc//t:bibl/t:date[@type='print' or @type='premiere'"
+            " or @type='written']",
+            namespaces=NS,
+        )
+        if d.get("when") or d.get("notBefore") or d.get("notAfter")
+    ]
 
 
 def _event_value(ev: etree._Element) -> str:
