@@ -92,6 +92,7 @@ def read_alto(path: Path, exp: Expected, mets_dpi: float | None) -> None:
         open_word: int | None = None  # index of a word waiting for its second part
         open_has_subs = False
         carry: int | None = None  # HYP-marked line end
+        mark_carry: int | None = None  # line ending on a hyphen written in the String
         for line in (e for e in block if local(e) == "TextLine"):
             items = [e for e in line if local(e) in ("String", "HYP")]
             strings = [e for e in items if local(e) == "String"]
@@ -113,7 +114,22 @@ def read_alto(path: Path, exp: Expected, mets_dpi: float | None) -> None:
                     exp.hyphen_pairs += 1
                     carry = None
                     continue
-                carry = None
+                if k == 0 and mark_carry is not None and text:
+                    # a hyphen left in the text at the line end (eScriptorium, ground truths):
+                    # a word split in two, unless the next part is capitalised or hyphenated
+                    # itself, which makes it a compound that keeps its hyphen
+                    first, _, rest = text.partition(" ")
+                    compound = first[0].isupper() or "-" in first.rstrip("-¬⸗")
+                    exp.words[mark_carry] = exp.words[mark_carry][:-1] + (
+                        exp.words[mark_carry][-1] + first if compound else first)
+                    exp.hyphen_pairs += 1
+                    mark_carry = None
+                    for w in rest.split(" "):
+                        if w:
+                            exp.words.append(w)
+                            exp.confs.append(conf)  # type: ignore[arg-type]
+                    continue
+                carry = mark_carry = None
                 word = (s.get("SUBS_CONTENT") or "").strip() if subs == "HypPart1" else ""
                 for w in (word or text).split(" "):
                     if w:
@@ -124,6 +140,9 @@ def read_alto(path: Path, exp: Expected, mets_dpi: float | None) -> None:
             if items and local(items[-1]) == "HYP" and strings and \
                     strings[-1].get("SUBS_TYPE") != "HypPart1":
                 carry = len(exp.words) - 1
+            elif strings and strings[-1].get("SUBS_TYPE") is None and exp.words and \
+                    re.search(r"[^\W\d_][-¬⸗]$", exp.words[-1]):
+                mark_carry = len(exp.words) - 1
 
 
 def read_mets(mets: Path, exp: Expected) -> tuple[list[Path], float | None]:

@@ -597,9 +597,12 @@ class _WordBuilder:
                 if first and eol is not None and content:
                     i, strip, mark = eol
                     head = self.texts[i][: len(self.texts[i]) - strip]
-                    # a capital after the break is a compound ("Königlich-Großherzogl."):
-                    # keep the printed mark; otherwise it was a word split by the line end
-                    self.texts[i] = head + (mark + content if content[0].isupper() else content)
+                    # a capital after the break ("Königlich-Großherzogl.", "Mourmelon-le-|
+                    # Grand") or a next part that is itself hyphenated ("quatre-|vingt-cinq",
+                    # "mille-|neuf-cent-quatorze") is a compound: keep the printed mark;
+                    # otherwise it was a word split by the line end
+                    keep = content[0].isupper() or "-" in content.rstrip(_HYPHENS)
+                    self.texts[i] = head + (mark + content if keep else content)
                     self._add_conf(i, conf, sid)
                     eol = None
                     first, last, last_is_part1, hyp_mark = False, i, False, None

@@ -259,3 +259,34 @@ def test_kitodo_letter_with_a_page_of_its_own_keeps_it(tmp_path: Path) -> None:
     assert letter.metadata["pages_shared"] == "3"
     assert letter.metadata["pages_given_to"] == "LOG_0002"
     assert not any(isinstance(r, Record) and r.doc_id.endswith("/other") for r in items)
+
+
+POILU = HELDOUT / "escriptorium_v4_testament_poilu_1914.xml"
+
+
+def test_escriptorium_v4_line_strings_and_compound_line_end_hyphens() -> None:
+    """eScriptorium ALTO v4: a line per String, hyphens left in the text at line ends. French
+    numerals and place names are hyphenated compounds: the hyphen stays when the next part is
+    capitalised or hyphenated itself (was "quatrevingt-cinq", "milleneuf-cent-quatorze")."""
+    page = alto_mod.read_alto(POILU)
+    assert (page.version, page.unit, page.word_confidence) == ("4.2", "pixel", None)
+    assert (page.width, page.height) == (2114.0, 3010.0)
+    words = [w for w, _c in page.words]
+    assert "mille-huit-cent-quatre-vingt-cinq" in words
+    assert "mille-neuf-cent-quatorze" in words
+    assert "Mourmelon-le-Grand," in words
+    assert len(words) == 69
+    # margin zone first (file order), then the main zone; the empty zone adds nothing
+    first, main = page.text.split("\n\n")
+    assert first == "Je dis : le vingt-sept Mars. A. Rougé"
+    assert main.startswith("Je soussigné Rougé, Armand Léopold né le 27 Mars mille huit-cent")
+    assert main.endswith("Décembre mille-neuf-cent-quatorze A. Rougé")
+
+
+def test_a_line_end_word_split_without_compound_is_still_joined(tmp_path: Path) -> None:
+    text = POILU.read_text(encoding="utf-8").replace(
+        'CONTENT="de pouvoir en disposer à sa façon"', 'CONTENT="de pouvoir en dispo-"').replace(
+        'CONTENT="Fait à Mourmelon-le-"', 'CONTENT="ser à sa façon"')
+    (tmp_path / "p.xml").write_text(text, encoding="utf-8")
+    words = [w for w, _c in alto_mod.read_alto(tmp_path / "p.xml").words]
+    assert "disposer" in words and "dispo-" not in words
