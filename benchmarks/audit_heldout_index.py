@@ -4,9 +4,12 @@ is parsed as an archivist would, then checked against the source read independen
     .venv/bin/python benchmarks/audit_heldout_index.py [--dir /tmp/heldout-tei] [--json OUT]
 
 Checks per file: record count (one per file, per FRUS document division, per teiCorpus TEI),
-title, first author, year, language, the reading text's words against the source's own words
-(order and multiset), spaces before commas/full stops, glued words, and rejects. Prints a
-Markdown table; the `problems` column lists what failed. See docs/heldout-index-tei.md.
+title, authors, year, language, profile, the reading text's words against the source's own words
+(order and multiset), spaces before commas/full stops, glued words, rejects; for plays the
+speaker turns (one paragraph "SPEAKER..." per <sp>, in order), the stage directions (each one
+bracketed or in its own parentheses) and DraCor's normalized year from the print/premiere/written
+events. Prints a Markdown table; the `problems` column lists what failed. Round 2 (EarlyPrint,
+RusDraCor, DTA letters): --dir /tmp/heldout-tei2. See docs/heldout-index-tei.md.
 """
 
 from __future__ import annotations
@@ -51,10 +54,23 @@ def naive_words(el: etree._Element, skip: set[etree._Element] | None = None) -> 
             return
         # ELTeC level 2 / EarlyPrint: one token per <w>/<pc>; their text is the token
         out.append(e.text or "")
-        for c in e:
+        kids = list(e)
+        if name == "choice":
+            # the edited reading only (expan/corr/reg), as a reader of the edition sees it
+            edited = [c for c in kids if local(c) in ("expan", "corr", "reg")]
+            kids = edited[:1] or kids[:1]
+        for i, c in enumerate(kids):
             walk(c)
             out.append(" " if local(c) == "lb" else "")
-            out.append(c.tail or "")
+            tail = c.tail or ""
+            nxt = kids[i + 1] if i + 1 < len(kids) else None
+            # TEI @join: no word break between this token and the next
+            if tail.isspace() and (
+                c.get("join") in ("right", "both")
+                or (nxt is not None and nxt.get("join") in ("left", "both"))
+            ):
+                tail = ""
+            out.append(tail)
 
     walk(el)
     text = "".join(out)
@@ -69,12 +85,41 @@ def first_text(root: etree._Element, xpath: str) -> str:
     return ""
 
 
+def dracor_year(root: etree._Element) -> str:
+    """DraCor's documented "normalized year": the earlier of print and premiere; the written
+    year instead when it is more than 10 years earlier or the only one (the last year of a
+    writing period). Events from standOff, or from sourceDesc bibl/date[@type] (older files)."""
+    years: dict[str, list[int]] = {}
+    events = root.xpath("t:standOff/t:listEvent/t:event", namespaces=NS) or root.xpath(
+        "t:teiHeader//t:sourceDesc//t:bibl/t:date[@type]", namespaces=NS
+    )
+    for ev in events:
+        typ = ev.get("type", "")
+        found = [
+            int(m)
+            for a in ("when", "notBefore", "notAfter")
+            for m in re.findall(r"-?\d{4}", ev.get(a) or "")[:1]
+        ]
+        if typ in ("print", "premiere", "written") and found and typ not in years:
+            years[typ] = found
+    published = [min(years[t]) for t in ("print", "premiere") if t in years]
+    written = max(years["written"]) if "written" in years else None
+    if written is not None and (not published or min(published) - written > 10):
+        return str(written)
+    return str(min(published)) if published else ""
+
+
 def expected_year(root: etree._Element, frus_doc: etree._Element | None) -> str:
     """The year an archivist would expect, read straight from the source."""
     if frus_doc is not None:
         when = frus_doc.xpath(".//t:dateline//t:date/@when", namespaces=NS)
         return str(when[0])[:4] if when else ""
+    if expected_profile(root) == "dracor":
+        return dracor_year(root)
     for xp in (
+        # EarlyPrint: the printed book, not the 2001 TCP transcription described before it
+        "t:teiHeader//t:sourceDesc/t:biblFull[@n='printed source']//t:date"
+        "[@type='publication_date']",
         "t:teiHeader//t:sourceDesc//t:bibl[@type='firstEdition']/t:date",
         "t:teiHeader//t:sourceDesc//t:bibl[@type='printSource']/t:date",
         "t:teiHeader//t:sourceDesc//t:date",
@@ -88,10 +133,80 @@ def expected_year(root: etree._Element, frus_doc: etree._Element | None) -> str:
 
 
 def expected_language(root: etree._Element) -> str:
-    value = first_text(root, "t:teiHeader/t:profileDesc/t:langUsage/t:language/@ident") or (
-        root.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+    value = (
+        first_text(root, "t:teiHeader/t:profileDesc/t:langUsage/t:language/@ident")
+        or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+        or first_text(root, "t:text/@xml:lang")
     )
-    return value.split("-")[0].lower()
+    code = (value or "").split("-")[0].lower()
+    return {"eng": "en", "deu": "de", "ger": "de", "rus": "ru", "fra": "fr", "fre": "fr"}.get(
+        code, code
+    )
+
+
+def expected_profile(root: etree._Element) -> str:
+    """Which kind of TEI an archivist sees in the header (EarlyPrint/TCP, DraCor/DLINA)."""
+    h = root.xpath("t:teiHeader", namespaces=NS)
+    if local(root) == "teiCorpus" or not h:
+        return ""
+    publishers = " ".join(first_text(p, ".") for p in h[0].xpath(".//t:publisher", namespaces=NS))
+    if "EarlyPrint" in publishers or "Text Creation Partnership" in publishers:
+        return "tcp"
+    if h[0].xpath(".//t:particDesc", namespaces=NS) and (
+        root.xpath("t:standOff//t:event", namespaces=NS)
+        or h[0].xpath(".//t:sourceDesc//t:bibl/t:date[@type='print']", namespaces=NS)
+    ):
+        return "dracor"
+    return ""
+
+
+def expected_authors(root: etree._Element) -> list[str]:
+    """How each author's name starts: "Surname," for a catalogue heading (plain text, or a
+    persName whose <surname> comes first, as DTA writes it); the forename for a persName
+    written forename first (DraCor). One per author element, or per ';' part of its text."""
+    out: list[str] = []
+    for a in root.xpath("t:teiHeader/t:fileDesc/t:titleStmt/t:author", namespaces=NS):
+        parts = a.xpath("t:persName[1]/t:*", namespaces=NS)
+        if parts and {"surname", "forename"} <= {local(c) for c in parts}:
+            first = first_text(parts[0], ".")
+            out.append(f"{first}," if local(parts[0]) == "surname" else first)
+            continue
+        text = " ".join("".join(a.itertext()).split())
+        out += [part.split(",")[0].strip() for part in text.split(";") if part.strip()]
+    return out
+
+
+def check_play(unit: etree._Element, text: str) -> tuple[dict[str, Any], list[str]]:
+    """Speaker turns: one paragraph per <sp> opening with its speaker, in order; stage
+    directions: each one's text in the record, bracketed or in its own parentheses."""
+    sps = unit.xpath(".//t:body//t:sp", namespaces=NS)
+    stages = unit.xpath(".//t:body//t:stage[not(ancestor::t:speaker)]", namespaces=NS)
+    if not sps and not stages:
+        return {}, []
+    pos, found = 0, 0
+    squeezed = re.sub(r"\s+", "", text)
+    for sp in sps:
+        label = " ".join("".join(sp.xpath("string(t:speaker)", namespaces=NS)).split())
+        if not label:
+            continue
+        i = ("\n\n" + text).find("\n\n" + label, pos)
+        if i >= 0:
+            found += 1
+            pos = i + len(label)
+    with_label = sum(1 for sp in sps if sp.xpath("string(t:speaker)", namespaces=NS).strip())
+    marked = 0
+    for st in stages:
+        # compared without spaces: tokenised texts put one <w>/<pc> per line
+        s = re.sub(r"\s+", "", "".join(st.itertext()))
+        if f"[{s}]" in squeezed or (s[:1] == "(" and s in squeezed):
+            marked += 1
+    info = {"sp": f"{found}/{with_label}", "stage": f"{marked}/{len(stages)}"}
+    problems = []
+    if found != with_label:
+        problems.append(f"speaker turns {found}/{with_label} found in order")
+    if marked != len(stages):
+        problems.append(f"stage directions marked {marked}/{len(stages)}")
+    return info, problems
 
 
 def units(root: etree._Element) -> list[tuple[str, etree._Element, set[etree._Element]]]:
@@ -185,12 +300,29 @@ def audit_file(path: Path, root_dir: Path) -> list[dict[str, Any]]:
             if not rec.title or re.search(r"eltec", rec.title, re.IGNORECASE):
                 problems.append(f"title {rec.title!r} (source {src_title!r})")
             row["author"] = "; ".join(rec.authors)
+            surnames = expected_authors(root) if local(root) != "teiCorpus" else []
             if src_author and (
                 not rec.authors
-                or src_author.split(",")[0].strip() not in rec.authors[0]
-                or re.search(r"\(.*\)", rec.authors[0])
+                or src_author.split(",")[0].strip().rstrip(".") not in rec.authors[0]
+                and not rec.authors[0].startswith(surnames[0] if surnames else "\0")
+                or re.search(r"\(\s*[\d?]", rec.authors[0])  # life dates left in the name
             ):
                 problems.append(f"author {rec.authors} (source {src_author!r})")
+            if surnames and (
+                len(rec.authors) != len(surnames)
+                or any(
+                    not (a + ",").startswith(sn.rstrip("."))
+                    for a, sn in zip(rec.authors, surnames, strict=False)
+                )
+            ):
+                problems.append(f"authors {list(rec.authors)} (source surnames {surnames})")
+            play, play_problems = check_play(unit, rec.text)
+            row.update(play)
+            problems += play_problems
+            want = expected_profile(root)
+            row["profile"] = rec.metadata.get("tei_profile", "")
+            if want and row["profile"] != want:
+                problems.append(f"profile {row['profile']} != {want}")
         year = expected_year(root, frus)
         row["year"] = f"{rec.year} / {year or '-'}"
         if year and str(rec.year) != year:
@@ -217,19 +349,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/heldout-tei"))
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
-    files = sorted(p for p in args.dir.rglob("*.xml") if "baseline" not in p.parts)
+    files = sorted(
+        p
+        for p in args.dir.rglob("*.xml")
+        if not {"baseline", "before"} & set(p.parts) and not p.name.startswith("after")
+    )
     rows = [row for p in files for row in audit_file(p, args.dir)]
     print(
-        "| file | unit | title | year rec/src | lang rec/src | words src/rec | missing/extra"
-        " | spaced , . | problems |"
+        "| file | unit | profile | title | authors | year rec/src | lang rec/src | words src/rec"
+        " | missing/extra | spaced , . | sp / stage | problems |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['file']} | {r.get('unit', '')} | {str(r.get('title', ''))[:40]} "
+            f"| {r['file']} | {r.get('unit', '')} | {r.get('profile', '')} "
+            f"| {str(r.get('title', ''))[:40]} | {str(r.get('author', ''))[:40]} "
             f"| {r.get('year', '')} | {r.get('language', '')} "
             f"| {r.get('src_words', '')}/{r.get('rec_words', '')} "
             f"| {r.get('missing', '')}/{r.get('extra', '')} | {r.get('spaced_punct', '')} "
+            f"| {r.get('sp', '')} {r.get('stage', '')} "
             f"| {'; '.join(r['problems']) or 'ok'} |"
         )
     bad = sum(1 for r in rows if r["problems"])
