@@ -104,3 +104,118 @@ def test_shared_frus_footnote_in_head_kept_in_notes() -> None:
     rec = recs["t:frus1872p2v5/d115"]
     assert "As officially printed in the United States." in json.loads(rec.metadata["notes"])
     assert "As officially printed" not in (rec.title or "")
+
+
+# ---------------------------------------------------------------- round 2 (EarlyPrint, RusDraCor,
+# DTA letters): docs/heldout-index-tei.md "Round 2"
+
+
+def test_rusdracor_2017_header_dates_follow_dracor_normalized_year() -> None:
+    # no standOff: print/premiere/written are sourceDesc bibl/date[@type] (all 1888 here)
+    (rec,) = parse(HERE / "rusdracor_chekhov-medved_scenes1-3.xml")
+    assert rec.metadata["tei_profile"] == "dracor"
+    assert rec.year == 1888 and str(rec.date_start) == "1888-01-01"
+    assert rec.metadata["date_events_from"] == "sourceDesc"
+    assert (rec.metadata["date_print"], rec.metadata["date_written"]) == ("1888", "1888")
+    assert rec.metadata["date_written_note"] == "февраль 1888 (Wikipedia)"
+    assert rec.metadata["date_rule"].startswith("dracor_normalized_year:")
+    assert rec.title == "Медведь" and rec.authors == ("Чехов, Антон Павлович",)
+
+
+def test_rusdracor_speaker_turns_and_stage_directions() -> None:
+    path = HERE / "rusdracor_chekhov-medved_scenes1-3.xml"
+    (rec,) = parse(path)
+    body = etree.parse(str(path)).find(".//t:body", TEI_NS)
+    speakers = [
+        " ".join("".join(sp.itertext()).split()) for sp in body.iterfind(".//t:speaker", TEI_NS)
+    ]
+    assert len(speakers) == 18
+    # every turn opens its own paragraph with its speaker, in order ("Попова" + a stage
+    # direction is written "Попова. (решительно)."): 18 turns, none lost or merged
+    names = [s.rstrip(".") for s in speakers]
+    starts = [p.split(".")[0] for p in rec.text.split("\n\n") if p.split(".")[0] in set(names)]
+    assert starts == names
+    assert "\n\n[Резкий звонок.]\n\n" in rec.text  # a stage direction between turns
+    assert "\n\n(Вздыхает.)\n\n" in rec.text  # printed in parentheses: kept, not re-bracketed
+    assert rec.text.count("[") == 4  # the 4 unparenthesised directions (3 scene heads + bell)
+
+
+def _write_tei(tmp_path: Path, header: str, body: str) -> Path:
+    path = tmp_path / "t.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<TEI xmlns="http://www.tei-c.org/ns/1.0">'
+        f"<teiHeader>{header}</teiHeader><text><body>{body}</body></text></TEI>",
+        encoding="utf-8",
+    )
+    return path
+
+
+# header values of EarlyPrint A27177_05.xml (kspicer80/earlyprint_xml_eda @ 98c80ba4, CC BY-NC:
+# not committed); the body is the play's first stage direction and speech opening
+EARLYPRINT_HEADER = """<fileDesc><titleStmt><title>The Noble Gentleman</title>
+<author>Beaumont, Francis; Fletcher, John</author></titleStmt>
+<publicationStmt><publisher>EarlyPrint Project</publisher><date>2017</date>
+<idno type="SHC">A27177_05.xml</idno></publicationStmt>
+<sourceDesc><biblFull n="TCP source"><titleStmt><title>Comedies and tragedies</title></titleStmt>
+<publicationStmt><publisher>University of Michigan, Digital Library Production Service</publisher>
+<pubPlace>Ann Arbor, Michigan</pubPlace><date>2001</date><idno type="DLPS">A27177</idno>
+</publicationStmt></biblFull>
+<biblFull n="printed source"><titleStmt><title>Comedies and tragedies</title></titleStmt>
+<publicationStmt>
+<publisher>Printed for Humphrey Robinson ... and for Humphrey Moseley ...,</publisher>
+<pubPlace>London :</pubPlace><date type="publication_date">1647.</date>
+<date type="creation_date">1605</date></publicationStmt></biblFull></sourceDesc></fileDesc>
+<xenoData type="epHeader"><ep:epHeader xmlns:ep="http://earlyprint.org/ns/1.0">
+<ep:tag>A27177_05</ep:tag></ep:epHeader></xenoData>"""
+EARLYPRINT_BODY = """<div type="play"><stage>
+<w lemma="enter" pos="vvb">Enter</w>
+<w lemma="Jaques" pos="nn1">Jaques</w>
+<pc unit="sentence">.</pc>
+</stage><sp who="A27177-gentleman"><speaker>
+<w lemma="Gent." pos="ab">Gent.</w>
+<pc unit="sentence"/>
+</speaker><l>
+<w lemma="a" pos="d">A</w>
+<w lemma="courtier" pos="n1">Courtier</w>
+<pc>,</pc>
+<w join="right" lemma="it" pos="pn">'T</w>
+<w join="left" lemma="be" pos="vvz">is</w>
+<w lemma="a" pos="d">a</w>
+<w lemma="name" pos="n1">name</w>
+</l></sp></div>"""
+
+
+def test_earlyprint_header_is_the_printed_book_not_the_tcp_transcription(tmp_path: Path) -> None:
+    (rec,) = parse(_write_tei(tmp_path, EARLYPRINT_HEADER, EARLYPRINT_BODY))
+    assert rec.metadata["tei_profile"] == "tcp"  # no DLPS idno in publicationStmt
+    assert (rec.year, rec.date_text) == (1647, "1647.")  # not the 2001 Ann Arbor transcription
+    assert rec.place == "London" and rec.publisher.startswith("Printed for Humphrey Robinson")
+    assert rec.metadata["creation_date"] == "1605"
+    assert rec.metadata["tcp_id"] == "A27177"
+    assert rec.authors == ("Beaumont, Francis", "Fletcher, John")
+    assert rec.text == "[Enter Jaques.]\n\nGent. A Courtier, 'Tis a name"
+
+
+def test_dta_surname_first_persname_is_a_catalogue_heading(tmp_path: Path) -> None:
+    # header values of deutschestextarchiv/soldatenbriefe data/letter-005.xml @ 1eddb457
+    # (CC BY-SA 4.0: not committed)
+    header = """<fileDesc><titleStmt>
+<title type="main">[SB-Nr. 5: Joachim D. und Ertman Kamiet (Mannschaften?), 01.03.1757,
+Norddeutsch]</title>
+<author><persName><surname>Kamiet</surname><forename>Joachim D.</forename></persName></author>
+<author><persName><surname>Kamiet</surname><forename>Ertman</forename></persName></author>
+</titleStmt><publicationStmt><publisher><orgName>Deutsches Textarchiv</orgName></publisher>
+</publicationStmt><sourceDesc><biblFull><titleStmt><title>SB-Nr. 5</title></titleStmt>
+<publicationStmt><publisher/><date when="1757-03-01">1757</date></publicationStmt></biblFull>
+</sourceDesc></fileDesc>"""
+    (rec,) = parse(_write_tei(tmp_path, header, "<p>Gott zum Gruß und Jesum zum trost.</p>"))
+    assert rec.authors == ("Kamiet, Joachim D.", "Kamiet, Ertman")
+    assert str(rec.date_start) == "1757-03-01"
+
+
+def test_dracor_forename_first_persname_unchanged() -> None:
+    path = shared_path("books", "fredracor")
+    recs = [
+        r for p in sorted(path.rglob("*.xml")) for r in parse(p) if "Hardy" in " ".join(r.authors)
+    ]
+    assert recs and all(r.authors == ("Alexandre Hardy",) for r in recs)
