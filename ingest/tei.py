@@ -491,8 +491,10 @@ def parse(
     metadata["markup_entities"]: JSON [[text, PER|LOC|ORG, start, end], ...] into the text.
 
     Dates: ELTeC = first edition (sourceDesc bibl[@type=firstEdition]/date); TCP = imprint
-    date of the source bibl; DraCor = DraCor's "normalized year" rule (earlier of print and
-    premiere; the written date when it is more than 10 years earlier, or when neither exists);
+    date of the source bibl (EarlyPrint: biblFull[@n="printed source"], its publication_date);
+    DraCor = DraCor's "normalized year" rule (earlier of print and premiere; the written date
+    when it is more than 10 years earlier, or when neither exists), from standOff events or,
+    in older files, sourceDesc bibl/date[@type=print|premiere|written];
     FRUS = dateline date/@when, else frus:doc-dateTime-min/max as an interval; teiCorpus =
     correspAction[@type=sent]/date. Years outside `plausible_years` leave the date fields
     empty and set metadata["date_flag"].
