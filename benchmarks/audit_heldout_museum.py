@@ -108,8 +108,18 @@ def in_order(text: str, parts: Iterable[str]) -> tuple[bool, str]:
 # ------------------------------------------------------------------------------ LIDO
 
 
-def lido_terms(el: etree._Element | None) -> list[str]:
-    return [] if el is None else [norm(t.text) for t in el.iterfind("l:term", NS) if norm(t.text)]
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+def lido_terms(el: etree._Element | None, skos: bool = False) -> list[str]:
+    """lido:term texts, then with `skos` (LIDO 1.1) the skos:prefLabels of its skos:Concept."""
+    if el is None:
+        return []
+    terms = [norm(t.text) for t in el.iterfind("l:term", NS) if norm(t.text)]
+    if skos:
+        terms += [norm(t.text) for t in el.iterfind(f"{{{SKOS}}}Concept/{{{SKOS}}}prefLabel")
+                  if norm(t.text)]
+    return terms
 
 
 def audit_lido(path: Path, root: Path) -> FileResult:
@@ -142,7 +152,8 @@ def audit_lido(path: Path, root: Path) -> FileResult:
             namespaces=NS) if norm(t)]
         res.check("title", (rec.title or "") in titles, f"{rec_id}: {rec.title!r} vs {titles}")
         types = [x for wt in dm.xpath("l:objectClassificationWrap/l:objectWorkTypeWrap/"
-                                      "l:objectWorkType", namespaces=NS) for x in lido_terms(wt)]
+                                      "l:objectWorkType", namespaces=NS)
+                 for x in lido_terms(wt, skos=True)]
         if types:
             got = rec.metadata.get("object_type", "")
             res.check("object type", any(t in got for t in types), f"{rec_id}: {got!r}")

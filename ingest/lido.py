@@ -251,8 +251,26 @@ def labels(concept: etree._Element | None, lang: str | None) -> list[str]:
                 if a.get(f"{L}addedSearchTerm") == "yes" and _clean(a.text)
             ]
             value = added[0] if added else value
+        if "( )" in value:
+            value = value.replace("( )", f"({_bracket_text(concept)})", 1)
         out.append(value)
     return _unique(out)
+
+
+def _bracket_text(concept: etree._Element) -> str:
+    """What fills an Iconclass key's empty bracket: "trees ( )" is a label for every
+    "25G3(...)"; the record names the tree in the notation ("25G3(Bitter Orange-Tree)") and in
+    an added search term. A blank bracket is kept when neither says it."""
+    for note in concept.iterfind("skos:Concept/skos:notation", NS):
+        m = re.search(r"\((.*[^\s)].*)\)\s*$", _clean(note.text))
+        if m:
+            return m[1].strip()
+    added = [
+        _clean(a.text)
+        for a in _children(concept, "term")
+        if a.get(f"{L}addedSearchTerm") == "yes" and _clean(a.text)
+    ]
+    return added[0] if added else " "
 
 
 def _concept_ids(concept: etree._Element | None) -> list[str]:

@@ -261,7 +261,7 @@ def test_kitodo_letter_with_a_page_of_its_own_keeps_it(tmp_path: Path) -> None:
     assert not any(isinstance(r, Record) and r.doc_id.endswith("/other") for r in items)
 
 
-POILU = HELDOUT / "escriptorium_v4_testament_poilu_1914.xml"
+POILU = HELDOUT / "escriptorium" / "testament_poilu_AD78_0014_1914.xml"
 
 
 def test_escriptorium_v4_line_strings_and_compound_line_end_hyphens() -> None:

@@ -129,3 +129,43 @@ def test_tate_held_out_json_reading_text(name: str) -> None:
         "Ink on paper.",
     ]
     assert rec.text.splitlines()[-1] == "leisure and pastimes: recreational activities: reading"
+
+
+def test_lido_11_primavera_single_record() -> None:
+    """LIDO 1.1 (skos:Concept types, lido:pref URIs) from Bildarchiv Foto Marburg (Round 2)."""
+    (rec,) = parse("lido", "lido11-primavera-foto-marburg.xml")
+    assert rec.doc_id == "ho:DE-Mb112/lido-obj00154983"
+    assert rec.metadata["lido_version"] == "1.1" and rec.language == "de"
+    assert rec.title == "La Primavera"
+    assert rec.metadata["other_titles"].split("; ") == [
+        "Spring", "allegoria della primavera", "Der Frühling", "Allégorie du Printemps"]
+    # lido00169 (preferred) over lido00526 (display) and lido00170 (alternate)
+    assert rec.authors == ("Botticelli, Sandro",)
+    assert rec.date_text == "um 1480 oder 1482/1485"
+    assert (rec.date_start, rec.date_end) == (dt.date(1480, 1, 1), dt.date(1485, 12, 31))
+    assert rec.publisher == "Uffizien" and rec.place is None  # no eventPlace in the record
+    assert rec.metadata["object_type"] == "Gemälde"
+    assert rec.metadata["measurements"] == "203 x 314 cm"
+    assert rec.metadata["inventory_number"] == "8360 (Inv. 1890)"
+    assert rec.metadata["other_events"] == "Restaurierung 1981/1983\nErwerbung 1919, Uffizien"
+    lines = rec.text.splitlines()
+    assert lines[5:8] == ["By Botticelli, Sandro (Maler).", "Dated um 1480 oder 1482/1485.",
+                          "Tempera auf Pappelholz."]
+    assert lines[8].startswith("Das berühmte Bild, dessen Bedeutung noch umstritten ist")
+
+
+def test_iconclass_empty_bracket_is_filled_from_the_notation() -> None:
+    """Iconclass "25G3( )" keys carry the name in brackets: the label "Bäume ( )" was kept
+    with an empty bracket and "Bitter Orange-Tree" was lost from text and metadata."""
+    (rec,) = parse("lido", "lido11-primavera-foto-marburg.xml")
+    subjects = rec.metadata["subjects"].split("; ")
+    assert "Bäume (Bitter Orange-Tree)" in subjects and "Bäume ( )" not in subjects
+    assert subjects[-1] == "Blumen"
+    assert "Bäume (Bitter Orange-Tree)" in rec.text
+    concept = etree.fromstring(
+        f"""<lido:subjectConcept xmlns:lido="{lido.LIDO_NS}"
+        xmlns:skos="http://www.w3.org/2004/02/skos/core#"><skos:Concept>
+        <skos:prefLabel xml:lang="en">trees ( )</skos:prefLabel>
+        <skos:notation>25G3( )</skos:notation></skos:Concept></lido:subjectConcept>"""
+    )
+    assert lido.labels(concept, "en") == ["trees ( )"]  # nothing says which tree: kept blank
