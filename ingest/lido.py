@@ -604,10 +604,11 @@ def _record(
             " / ".join(normalise_space("".join(t.itertext())).splitlines())
             for t in _in_lang(_children(ins, "inscriptionTranscription"), lang)
         )
+        # Deutsches Museum writes "-" for "no description": a placeholder, not text
         described = "; ".join(
             _clean(d.text)
             for d in _path(ins, "inscriptionDescription", "descriptiveNoteValue")
-            if _clean(d.text)
+            if re.search(r"[^\W_]", _clean(d.text))
         )
         if transcription and described:
             inscriptions.append(f"Inscription: {transcription} ({described})")
@@ -649,13 +650,11 @@ def _record(
     if record_source:
         meta["record_source"] = record_source[0]
     related = [
-        _text_of(d)
-        for d in dm.iterfind(
-            "l:objectRelationWrap/l:relatedWorksWrap/l:relatedWorkSet/l:displayRelatedWork", NS
-        )
+        _related_work(rws)
+        for rws in dm.iterfind("l:objectRelationWrap/l:relatedWorksWrap/l:relatedWorkSet", NS)
     ]
     if any(related):
-        meta["related_works"] = "\n".join(r for r in related if r)
+        meta["related_works"] = "\n".join(_unique(r for r in related if r))
     published = [_clean(p.text) for p in _children(el, "objectPublishedID") if _clean(p.text)]
     if published:
         meta["published_id"] = published[0]
@@ -696,6 +695,31 @@ def _record(
         metadata={k: v for k, v in meta.items() if v},
         **info.record_fields(date_text or None),
     )
+
+
+def _related_work(rws: etree._Element) -> str:
+    """What a relatedWorkSet shows: its displayRelatedWork (the 1.1 examples), else the LIDO 1.0
+    relatedWork/displayObject, else the notes on the object (Deutsches Museum: the patents
+    "Scherbius, Arthur Dr. (Berlin), Chiffrier-oder Dechiffriermaschine., 1921")."""
+    shown = _text_of(_child(rws, "displayRelatedWork"))
+    if shown:
+        return shown
+    work = _child(rws, "relatedWork")
+    shown = _text_of(_child(work, "displayObject"))
+    if shown:
+        return shown
+    # KENOM types each note (lido:type="type": "Objekt", "Literatur", "Sammlung"); the type
+    # qualifies the other notes and a related object with no other note is named by its ID
+    notes = _path(work, "object", "objectNote")
+    kinds = _unique(_text_of(n) for n in notes if n.get(f"{L}type") == "type")
+    said = "; ".join(x for x in _unique(_text_of(n) for n in notes
+                                         if n.get(f"{L}type") != "type") if x)
+    if not said:
+        ids = [_text_of(i) for i in _path(work, "object", "objectID")]
+        links = [_text_of(w) for w in _path(work, "object", "objectWebResource")]
+        said = next((x for x in ids + links if x), "")
+    kind = "; ".join(k for k in kinds if k)
+    return f"{said} ({kind})" if said and kind else said
 
 
 def _sentence(text: str) -> str:

@@ -169,3 +169,61 @@ def test_iconclass_empty_bracket_is_filled_from_the_notation() -> None:
         <skos:notation>25G3( )</skos:notation></skos:Concept></lido:subjectConcept>"""
     )
     assert lido.labels(concept, "en") == ["trees ( )"]  # nothing says which tree: kept blank
+
+
+# Deutsches Museum export (nfdi4objects/lido-examples AQinDa_DDB-real-data/Deutsches_Museum.xml,
+# Enigma I; licence not stated, so only the two shapes involved are rewritten here)
+_DM = f"""<lido:lidoWrap xmlns:lido="{lido.LIDO_NS}"><lido:lido>
+  <lido:lidoRecID lido:type="local">DE-MUS-097410_715977</lido:lidoRecID>
+  <lido:descriptiveMetadata xml:lang="de">
+    <lido:objectIdentificationWrap>
+      <lido:titleWrap><lido:titleSet><lido:appellationValue>Chiffriermaschine Enigma I
+      </lido:appellationValue></lido:titleSet></lido:titleWrap>
+      <lido:inscriptionsWrap><lido:inscriptions>
+        <lido:inscriptionTranscription>[Deckelinnenseite] Enigma / Chiffriermaschinen AG
+        </lido:inscriptionTranscription>
+        <lido:inscriptionDescription lido:type="type"><lido:descriptiveNoteValue>-
+        </lido:descriptiveNoteValue></lido:inscriptionDescription>
+        <lido:inscriptionDescription lido:type="extent"><lido:descriptiveNoteValue>Hersteller
+        </lido:descriptiveNoteValue></lido:inscriptionDescription>
+      </lido:inscriptions><lido:inscriptions>
+        <lido:inscriptionTranscription>[Eingebautes Zahlenrad 3] V / A 7692
+        </lido:inscriptionTranscription>
+        <lido:inscriptionDescription lido:type="type"><lido:descriptiveNoteValue>-
+        </lido:descriptiveNoteValue></lido:inscriptionDescription>
+      </lido:inscriptions></lido:inscriptionsWrap>
+    </lido:objectIdentificationWrap>
+    <lido:objectRelationWrap><lido:relatedWorksWrap>
+      <lido:relatedWorkSet><lido:relatedWork>
+        <lido:displayObject>Online-Präsentation der 3D-Digitalisierung</lido:displayObject>
+      </lido:relatedWork></lido:relatedWorkSet>
+      <lido:relatedWorkSet><lido:relatedWork><lido:object>
+        <lido:objectID lido:type="id" lido:source="dpma">DRP 378238</lido:objectID>
+        <lido:objectNote lido:type="patent">Scherbius, Arthur Dr. (Berlin), Chiffrier-oder
+          Dechiffriermaschine., 1921 (DRP 378238)</lido:objectNote>
+      </lido:object></lido:relatedWork></lido:relatedWorkSet>
+      <lido:relatedWorkSet><lido:relatedWork><lido:object>
+        <lido:objectID lido:type="id" lido:source="local">1993-522Z4</lido:objectID>
+        <lido:objectNote lido:type="type">Objekt</lido:objectNote>
+      </lido:object></lido:relatedWork></lido:relatedWorkSet>
+    </lido:relatedWorksWrap></lido:objectRelationWrap>
+  </lido:descriptiveMetadata></lido:lido></lido:lidoWrap>
+"""
+
+
+def test_dash_placeholder_and_lido_10_related_works(tmp_path: Path) -> None:
+    """An inscription description "-" is no text (was "(-)", "(-; Hersteller)"); LIDO 1.0
+    related works (relatedWork/displayObject, object notes) were dropped: only the 1.1
+    displayRelatedWork was read."""
+    (tmp_path / "dm.xml").write_text(_DM, encoding="utf-8")
+    (rec,) = [i for i in lido.parse(tmp_path / "dm.xml", root=tmp_path, collection="ho")
+              if isinstance(i, Record)]
+    assert rec.text.splitlines()[1:] == [
+        "Inscription: [Deckelinnenseite] Enigma / Chiffriermaschinen AG (Hersteller)",
+        "Inscription: [Eingebautes Zahlenrad 3] V / A 7692",
+    ]
+    assert rec.metadata["related_works"].splitlines() == [
+        "Online-Präsentation der 3D-Digitalisierung",
+        "Scherbius, Arthur Dr. (Berlin), Chiffrier-oder Dechiffriermaschine., 1921 (DRP 378238)",
+        "1993-522Z4 (Objekt)",
+    ]
