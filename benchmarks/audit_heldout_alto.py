@@ -57,6 +57,8 @@ class Expected:
     languages: set[str] = field(default_factory=set)
     mets_pages: int | None = None
     mets_articles: int = 0
+    # DFG/Kitodo METS: logical div ID -> (IDs of its ancestor divs) for divs smLinked to pages
+    linked_parts: dict[str, list[str]] = field(default_factory=dict)
 
 
 def read_alto(path: Path, exp: Expected, mets_dpi: float | None) -> None:
@@ -177,6 +179,17 @@ def read_mets(mets: Path, exp: Expected) -> tuple[list[Path], float | None]:
     exp.mets_articles = sum(1 for sm in tree.iter() if local(sm) == "structMap"
                             and sm.get("TYPE") == "LOGICAL" for d in sm.iter()
                             if local(d) == "div" and (d.get("TYPE") or "").lower() == "article")
+    xlink = "{http://www.w3.org/1999/xlink}"
+    page_ids = {d.get("ID") for sm in phys[:1] for d in sm.iter() if local(d) == "div"
+                and any(local(c) == "fptr" for c in d)}
+    has_area = any(local(e) == "area" for e in tree.iter())
+    logical = {d.get("ID"): d for sm in tree.iter() if local(sm) == "structMap"
+               and sm.get("TYPE") == "LOGICAL" for d in sm.iter() if local(d) == "div"}
+    for link in (e for e in tree.iter() if local(e) == "smLink"):
+        src, dst = link.get(f"{xlink}from"), link.get(f"{xlink}to")
+        if not has_area and src in logical and dst in page_ids:
+            exp.linked_parts[src] = [a.get("ID") for a in logical[src].iterancestors()
+                                     if local(a) == "div" and a.get("ID")]
     mix = next((e for e in tree.iter() if local(e) in ("xSamplingFrequency",
                                                        "XphysScanResolution")), None)
     return paths, float(mix.text) if mix is not None and mix.text else None
@@ -210,11 +223,12 @@ def audit(collection_dir: Path) -> list[dict[str, Any]]:
         try:
             for item in alto.parse(unit, root=collection_dir, collection="heldout", kind="press"):
                 got[type(item).__name__].append(item)
-            arts = [i for i in alto.parse(unit, root=collection_dir, collection="heldout",
-                                          kind="press", granularity="article")
+            by_article = list(alto.parse(unit, root=collection_dir, collection="heldout",
+                                         kind="press", granularity="article"))
+            arts = [i for i in by_article
                     if isinstance(i, Record) and not i.doc_id.endswith("/other")]
         except Exception as exc:  # the audit reports every failure, it does not stop
-            error, arts = f"{type(exc).__name__}: {exc}", []
+            error, arts, by_article = f"{type(exc).__name__}: {exc}", [], []
         recs: list[Record] = got["Record"]
         pages: list[Page] = got["Page"]
         rejects: list[Reject] = got["Reject"]
@@ -238,6 +252,17 @@ def audit(collection_dir: Path) -> list[dict[str, Any]]:
         if exp.languages and rec is not None:
             meta_ok &= rec.language in exp.languages
         notes.append(f"lang={rec.language if rec else None}")
+        parts_ok = True
+        if exp.linked_parts:
+            # parts linked to whole pages: their records (and <issue>/other) hold the issue's
+            # words, none twice; every linked part is a record, a reject, or inside one
+            part_words = sorted(w for i in by_article if isinstance(i, Record)
+                                for w in i.text.split())
+            ids = {i.metadata.get("article_id") for i in by_article if isinstance(i, Record)}
+            said = " ".join(i.detail for i in by_article if isinstance(i, Reject))
+            accounted = all(p in ids or f"/{p}:" in said or any(a in ids for a in anc)
+                            for p, anc in exp.linked_parts.items())
+            parts_ok = part_words == sorted(words) and accounted
         checks = {
             "pages": len(pages) == exp.pages,
             "rejects": rejected == {p.name for p in exp.broken},
@@ -246,6 +271,7 @@ def audit(collection_dir: Path) -> list[dict[str, Any]]:
             "size": got_sizes == exp.sizes[:len(got_sizes)] and len(got_sizes) == exp.pages,
             "mods": meta_ok,
             "articles": len(arts) >= exp.mets_articles,
+            "page parts": parts_ok,
         }
         rows.append({
             "unit": Path(unit).relative_to(collection_dir.parent).as_posix(),
@@ -256,6 +282,8 @@ def audit(collection_dir: Path) -> list[dict[str, Any]]:
             "wc": f"{rec.ocr_confidence if rec else None}/{exp_mean}",
             "size": f"{got_sizes[0] if got_sizes else None}/{exp.sizes[0] if exp.sizes else None}",
             "articles": f"{len(arts)}/{exp.mets_articles}",
+            "page_parts": (f"{len(arts)} rec, {len(exp.linked_parts)} linked"
+                           if exp.linked_parts else "–"),
             "meta": " ".join(notes), "error": error,
             "verdict": "ok" if all(checks.values()) and not error else
             "FAIL " + ",".join(k for k, v in checks.items() if not v),
@@ -268,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/heldout-alto"))
     args = ap.parse_args(argv)
     cols = ["unit", "alto", "unit_of_measure", "pages", "rejects", "words", "hyph", "wc", "size",
-            "articles", "meta", "verdict"]
+            "articles", "page_parts", "meta", "verdict"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     failed = 0

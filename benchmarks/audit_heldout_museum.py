@@ -204,6 +204,30 @@ def audit_lido(path: Path, root: Path) -> FileResult:
         res.check("text order", ok and bool(text), f"{rec_id}: {why}")
         missing = [s for s in subjects if s not in text]
         res.check("subjects in text", not missing, f"{rec_id}: missing {missing}")
+        inscriptions = dm.xpath("l:objectIdentificationWrap/l:inscriptionsWrap/l:inscriptions",
+                                namespaces=NS)
+        for ins in inscriptions:
+            said = [norm(" ".join(t.itertext())) for t in ins.xpath(
+                "l:inscriptionTranscription", namespaces=NS)]
+            lines = [ln for ln in rec.text.splitlines() if ln.startswith("Inscription:")]
+            found = all(any(norm(x).replace(" / ", " ") in norm(ln).replace(" / ", " ")
+                            for ln in lines) for x in said if x)
+            # a description that is only punctuation ("-") is a placeholder, not text
+            noise = [ln for ln in lines if (m := re.search(r"\(([^()]*)\)$", ln))
+                     and any(not re.search(r"\w", part) for part in m[1].split(";"))]
+            res.check("inscriptions", found and not noise,
+                      f"{rec_id}: {said} / placeholders {noise}")
+        related_sets = dm.xpath("l:objectRelationWrap/l:relatedWorksWrap/l:relatedWorkSet",
+                                namespaces=NS)
+        kept = rec.metadata.get("related_works", "")
+        for rws in related_sets:
+            texts = [norm(x) for x in rws.xpath(
+                ".//l:displayRelatedWork//text() | .//l:displayObject//text() | "
+                ".//l:objectNote[not(@l:type='type')]//text() | .//l:objectID//text()",
+                namespaces=NS) if norm(x)]
+            if texts:
+                res.check("related works", any(t[:40] in norm(kept) for t in texts),
+                          f"{rec_id}: {texts[0][:60]!r} not in related_works")
     for j in rejects:
         res.problems.append(f"reject {j.reason}: {j.detail}")
     return res
@@ -309,7 +333,7 @@ def audit_cables(path: Path, root: Path) -> FileResult:
 # ------------------------------------------------------------------------------ main
 
 COLUMNS = ["count", "ids", "title", "object type", "actors", "dates", "language", "text order",
-           "subjects in text"]
+           "subjects in text", "inscriptions", "related works"]
 
 
 def run(base: Path) -> list[FileResult]:
