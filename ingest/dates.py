@@ -11,10 +11,14 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
-import babel.dates
 from convertdate import french_republican
+
+from ingest._month_names import MONTH_NAMES
+
+_MONTH_TABLE = Path(__file__).with_name("_month_names.py")
 
 logger = logging.getLogger(__name__)
 
@@ -243,6 +247,8 @@ def month_names(
     full_name_locales: tuple[str, ...] = MONTH_FULL_NAME_LOCALES,
 ) -> dict[str, int]:
     """Folded month name -> month number from CLDR; a name two months share is left out."""
+    import babel.dates  # only here: its locale data costs 11 MB in every process that keeps it
+
     found: dict[str, set[int]] = {}
     widths: list[tuple[str, tuple[Literal["wide", "abbreviated"], ...]]] = [
         (loc, ("wide", "abbreviated")) for loc in locales
@@ -264,7 +270,26 @@ def month_names(
     }
 
 
-_MONTH_NAMES: dict[str, int] = month_names()
+def write_month_table(path: Path = _MONTH_TABLE) -> None:
+    """Regenerate ingest/_month_names.py from CLDR (`python -m ingest.dates`); a test checks
+    that the committed table equals month_names() with the installed Babel."""
+    names = month_names()
+    lines = [
+        '"""Folded month name -> month number, generated from the Unicode CLDR by',
+        "`python -m ingest.dates` (ingest.dates.month_names); do not edit by hand.",
+        "",
+        "Kept as a table so that no process holds Babel's locale data (11 MB) to read dates.",
+        '"""',
+        "",
+        "MONTH_NAMES: dict[str, int] = {",
+        *(f'    "{name}": {number},' for name, number in sorted(names.items())),
+        "}",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+_MONTH_NAMES: dict[str, int] = MONTH_NAMES
 _MONTH = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
 _REP_MONTH = "|".join((*REPUBLICAN_MONTHS, r"jours? complementaires?", r"sans-?culottides"))
 
@@ -683,3 +708,8 @@ def parse_date(text: str | None, *, plausible: tuple[int, int] | None = None) ->
     ):
         return IMPLAUSIBLE
     return info
+
+
+if __name__ == "__main__":
+    write_month_table()
+    print(f"wrote {_MONTH_TABLE}")

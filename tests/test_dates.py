@@ -331,3 +331,11 @@ def test_years_before_christ_are_flagged_not_kept(text: str) -> None:
 
 def test_british_columbia_is_not_before_christ() -> None:
     assert parse_date("Victoria, B.C., May 4, 1898").start == D(1898, 5, 4)
+
+
+def test_month_table_is_cldr_as_babel_gives_it() -> None:
+    # ingest/_month_names.py is generated (python -m ingest.dates); it must match the CLDR data
+    # of the installed Babel, so the library stays the source of the names
+    from ingest._month_names import MONTH_NAMES
+
+    assert MONTH_NAMES == month_names()
