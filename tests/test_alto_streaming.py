@@ -237,3 +237,21 @@ def test_broken_files_are_reported(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as err:
         alto.read_alto(b"<TEI><text>" + b"<p>x</p>" * 10)
     assert err.value.reason == "bad_xml"
+
+
+def test_word_count_keeps_no_list_of_words() -> None:
+    """count_words runs over every record's text; a one-record 1 GB ALTO file has 5 M words, and
+    a list of them (findall) once added 240 MB to its peak (benchmarks/README.md)."""
+    import tracemalloc
+
+    from ingest.record import count_words
+
+    text = "Luxemburg, den 3. Mai 1858. Die Regierung hat beschlossen — " * 20_000
+    tracemalloc.start()
+    try:
+        n = count_words(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert n == 9 * 20_000
+    assert peak < 100_000  # bytes: a match object at a time, not 180,000 word strings
