@@ -6,12 +6,13 @@ For each XML format a file of each size (MB) is built under the scratch folder b
 real documents: TEI = a FRUS volume from ../shared/bench/frus.tar.gz with its <body> repeated;
 LIDO = the 20 KENOM records of ../shared/corpora/museum/lido repeated in one lidoWrap; ALTO =
 the BnL 1858 ALTO v3 page with its PrintSpace content repeated (one very large page); ALTO-BOOK =
-the four pages of that BnL issue repeated as <Page>s of one Layout (a whole-book export). Every run
+the four pages of that BnL issue repeated as <Page>s of one Layout (a whole-book export). ALTO
+copies get their own ID/IDNEXT values (suffix _c<k>), as a real book has. Every run
 is a fresh subprocess reporting its own peak RSS (ru_maxrss); the baseline is
 `lxml.etree.iterparse` on the same file and record tag, clearing each element and deleting its
 earlier siblings; a second baseline (all-el) is the plain iterparse loop in which every element
-reaches Python and is cleared. Spec of the measured formats: https://tei-c.org/ , https://lido-schema.org/ ,
-https://www.loc.gov/standards/alto/ .
+reaches Python and is cleared. Spec of the measured formats: https://tei-c.org/ ,
+https://lido-schema.org/ , https://www.loc.gov/standards/alto/ .
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -80,16 +82,21 @@ print(json.dumps({{"n": n, "seconds": elapsed, "rss_mb": rss}}))
 """
 
 
-def _replicate(head: bytes, body: bytes, tail: bytes, target: Path, size_mb: int) -> Path:
-    """Write head + body * k + tail of about size_mb megabytes (built once, then reused)."""
+def _replicate(head: bytes, body: bytes, tail: bytes, target: Path, size_mb: int,
+               unique_ids: bool = False) -> Path:
+    """Write head + body * k + tail of about size_mb megabytes (built once, then reused).
+
+    unique_ids: give each copy its own ID/IDNEXT values (copy 0 keeps the originals), as a real
+    book or page has; repeated IDs would let a reader that keeps one entry per ID look small."""
     if target.exists() and abs(target.stat().st_size / 1e6 - size_mb) < size_mb * 0.1 + 1:
         return target
     copies = max(1, int(size_mb * 1e6 // max(1, len(body))))
+    template = re.sub(rb'(\b(?:ID|IDNEXT)="[^"]*)"', rb'\1@COPY@"', body) if unique_ids else b""
     tmp = target.with_suffix(".part")
     with tmp.open("wb") as out:
         out.write(head)
-        for _ in range(copies):
-            out.write(body)
+        for k in range(copies):
+            out.write(template.replace(b"@COPY@", b"_c%d" % k) if unique_ids and k else body)
         out.write(tail)
     tmp.replace(target)
     return target
@@ -123,7 +130,8 @@ def build_alto(scratch: Path, size_mb: int) -> Path:
     """One BnL ALTO v3 page whose PrintSpace content is repeated: a single huge page."""
     page = sorted(ALTO_SOURCE.glob("*/text/*.xml"))[0]
     head, body, tail = _split(page.read_bytes(), b"<PrintSpace", b"</PrintSpace>")
-    return _replicate(head, body, tail, scratch / f"alto-{size_mb}mb.xml", size_mb)
+    return _replicate(head, body, tail, scratch / f"alto-{size_mb}mb-uid.xml", size_mb,
+                      unique_ids=True)
 
 
 def build_alto_book(scratch: Path, size_mb: int) -> Path:
@@ -131,8 +139,8 @@ def build_alto_book(scratch: Path, size_mb: int) -> Path:
     pages = sorted(ALTO_SOURCE.glob("*/text/*.xml"))
     parts = [_split(p.read_bytes(), b"<Layout", b"</Layout>") for p in pages]
     body = b"".join(part[1] for part in parts)
-    return _replicate(parts[0][0], body, parts[0][2], scratch / f"alto-book-{size_mb}mb.xml",
-                      size_mb)
+    return _replicate(parts[0][0], body, parts[0][2],
+                      scratch / f"alto-book-{size_mb}mb-uid.xml", size_mb, unique_ids=True)
 
 
 BUILDERS = {"tei": build_tei, "lido": build_lido, "alto": build_alto,

@@ -104,7 +104,7 @@ class AltoPage:
 
 
 def read_alto(source: Path | bytes, *, dpi: float | None = None,
-              default_dpi: float = 300.0) -> AltoPage:
+              default_dpi: float = 300.0, ids: bool = True) -> AltoPage:
     """Read one ALTO file (path or bytes) into an AltoPage; SourceError when it is not ALTO.
 
     The file is streamed: each TextBlock is turned into words when it ends and then dropped,
@@ -113,8 +113,11 @@ def read_alto(source: Path | bytes, *, dpi: float | None = None,
     Args:
         dpi: image resolution known from elsewhere (METS); used when the ALTO states none.
         default_dpi: assumed when a non-pixel unit has no resolution anywhere.
+        ids: keep what METS areas point at (String and block IDs: `string_index`, `blocks`,
+            `word_blocks`, `block_parents`). Without METS nothing reads them, and on a real
+            book, whose every String has its own ID, they are most of the memory.
     """
-    scan = _AltoScan()
+    scan = _AltoScan(ids=ids)
     scan.run(_events(source))
     return scan.page(dpi=dpi, default_dpi=default_dpi)
 
@@ -184,7 +187,8 @@ class _Block:
 class _AltoScan:
     """Streams one ALTO file, keeping its header facts and the words of each TextBlock."""
 
-    def __init__(self) -> None:
+    def __init__(self, ids: bool = True) -> None:
+        self.ids = ids  # keep String/block IDs for METS areas (read_alto's `ids`)
         self.namespace = ""
         self.version = ""
         self.unit: str | None = None
@@ -306,11 +310,13 @@ class _AltoScan:
                 self._header_text(sub, name)
         first = next((s for line in el if localname(line) == "TextLine" for s in line
                       if localname(s) == "String"), None)
-        words = _WordBuilder.read_block(el, after_part1=False, shared=self.shared)
+        words = _WordBuilder.read_block(el, after_part1=False, shared=self.shared,
+                                        ids=self.ids)
         self.raw_max = max(self.raw_max, words.raw_max)
         join = None
         if first is not None and first.get("SUBS_TYPE") == "HypPart2":
-            join = _WordBuilder.read_block(el, after_part1=True, shared=self.shared)
+            join = _WordBuilder.read_block(el, after_part1=True, shared=self.shared,
+                                           ids=self.ids)
         self.blocks.append(_Block(el.get("ID"), el.get("IDNEXT"), composed, self.block_page,
                                   words, join))
 
@@ -341,7 +347,7 @@ class _AltoScan:
             start += n
         by_id: dict[str, str] = {}
         composed_parts: dict[str, list[str]] = {}
-        for block, text in zip(blocks, block_texts, strict=True):
+        for block, text in zip(blocks, block_texts, strict=True) if self.ids else ():
             if block.id:
                 by_id[block.id] = text
             for cid in block.composed:
@@ -357,7 +363,7 @@ class _AltoScan:
                 codes[code] += n
         ids = [b.id or "" for b in blocks]
         word_blocks: list[str] = []
-        for block_id, n in zip(ids, counts, strict=True):
+        for block_id, n in zip(ids, counts, strict=True) if self.ids else ():
             word_blocks.extend([block_id] * n)
         page_parts = _page_parts(blocks, block_texts, words, counts, sizes)
         names = [n for names in self.steps for n in names]
@@ -379,7 +385,7 @@ class _AltoScan:
             blocks=by_id,
             string_index=string_index,
             word_blocks=word_blocks,
-            block_parents={b.id: b.composed for b in blocks if b.id},
+            block_parents={b.id: b.composed for b in blocks if b.id and self.ids},
             pages=page_parts,
         )
 
@@ -550,7 +556,8 @@ class _WordBuilder:
     ground truths that leave the hyphen ("¬", "⸗" or "-") at the end of the last String.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ids: bool = True) -> None:
+        self.ids = ids  # False: String IDs are not collected (nothing will look them up)
         self.texts: list[str] = []
         self.confs: list[list[float]] = []
         self.string_index: dict[str, int] = {}
@@ -577,7 +584,7 @@ class _WordBuilder:
                 content = (el.get("CONTENT") or "").strip()
                 subs = el.get("SUBS_TYPE")
                 conf = self._conf(el.get("WC"))
-                sid = el.get("ID")
+                sid = el.get("ID") if self.ids else None
                 more: list[str] = []  # further words of a String that holds several
                 if subs is None and " " in content:
                     # line- or block-level exports (OCR-D page-to-alto "dummy-Word",
@@ -667,10 +674,10 @@ class _WordBuilder:
 
     @classmethod
     def read_block(cls, block: etree._Element, *, after_part1: bool,
-                   shared: dict[Any, Any]) -> _BlockWords:
+                   shared: dict[Any, Any], ids: bool = True) -> _BlockWords:
         """The words of one TextBlock on its own; `after_part1`: as if the block before it in
         reading order had ended on a HypPart1, which is word 0 here (an empty placeholder)."""
-        builder = cls()
+        builder = cls(ids)
         if after_part1:
             builder._emit("", None, None)
             builder.pending, builder.pending_has_subs = 0, False
@@ -798,7 +805,8 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
     number = 0  # Page rows and unreadable files so far
     for page_path in pages:
         try:
-            alto = read_alto(page_path, default_dpi=float(opts["default_dpi"]))
+            # no METS: no area will look up a String or block ID
+            alto = read_alto(page_path, default_dpi=float(opts["default_dpi"]), ids=False)
         except SourceError as exc:
             if single:
                 raise
@@ -810,7 +818,10 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
         acc.add(alto)
         texts.append(alto.text)
         if use_wc:
-            words.extend(alto.words)
+            if words:
+                words.extend(alto.words)
+            else:  # the first (for a single file, only) page: its list, not a copy
+                words = alto.words
         shown = relative_source(page_path, root)
         for part in alto.pages or (alto,):  # a multi-page file (whole book): one row a page
             number += 1
@@ -828,7 +839,7 @@ def _parse_pages(unit: Path, pages: list[Path], *, root: Path, collection: str, 
         metadata["date_source"] = "path"
     record = Record(
         doc_id=doc_id, collection=collection, kind=kind,  # type: ignore[arg-type]
-        text="\n\n".join(t for t in texts if t),
+        text=texts[0] if len(texts) == 1 else "\n\n".join(t for t in texts if t),
         source_path=relative_source(unit, root),
         source_format="alto",
         source_sha256=sha256_file(unit) if single else _sha256_of_files(pages),

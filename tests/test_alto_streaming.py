@@ -255,3 +255,36 @@ def test_word_count_keeps_no_list_of_words() -> None:
         tracemalloc.stop()
     assert n == 9 * 20_000
     assert peak < 100_000  # bytes: a match object at a time, not 180,000 word strings
+
+
+def test_ids_are_kept_only_when_asked(tmp_path: Path) -> None:
+    """Without METS nothing looks String or block IDs up; a real page or book gives every String
+    its own ID, and keeping them all took most of the memory (bench_ingest: a 200 MB page with
+    unique IDs peaked at 350 MB, 163 MB without them)."""
+    import re
+    import tracemalloc
+
+    data = SAMPLE.read_bytes()
+    start = data.index(b">", data.index(b"<PrintSpace")) + 1
+    end = data.rindex(b"</PrintSpace>")
+    body = data[start:end]
+    path = tmp_path / "unique.xml"
+    with path.open("wb") as out:  # 200 copies of the page body, each with IDs of its own
+        out.write(data[:start])
+        for k in range(200):
+            out.write(re.sub(rb'(\b(?:ID|IDNEXT)="[^"]*)"', rb'\1_c%d"' % k, body))
+        out.write(data[end:])
+    peaks = {}
+    pages = {}
+    for keep in (True, False):
+        tracemalloc.start()
+        try:
+            pages[keep] = alto.read_alto(path, ids=keep)
+            peaks[keep] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    full, lean = pages[True], pages[False]
+    assert (lean.text, lean.words, lean.n_words) == (full.text, full.words, full.n_words)
+    assert lean.n_words == 53 * 200 and len(full.string_index) == 54 * 200  # a HypPart pair
+    assert not (lean.string_index or lean.word_blocks or lean.blocks or lean.block_parents)
+    assert peaks[False] < 0.6 * peaks[True]
