@@ -404,8 +404,12 @@ _ATOMS: list[tuple[str, re.Pattern[str]]] = [
             # Romance languages put the Roman number after the word: "secolul al XV-lea",
             # "sec. XX", "secolo XIX", "siglo XVIII", "s. XIX", "seculo XVII"
             # ("s." only before two or more numerals: "s.l." and "s.v." are not centuries)
-            rf"|(?:({_QC})\s*)?(?<![a-z])(?:secolul(?:\s+al)?|secolo|siglo|seculo|sec\.|"
-            r"s\.(?=\s*[ivx]{2}))\s*([ivx]+)(?:-?lea|-?le)?(?![a-z])"
+            # and ranges of them ("sec. XVIII-XIX", "siglos XVI-XVII", "secolele XVIII-XIX");
+            # Italian also writes the number first ("XIX secolo", "fine del XIX secolo")
+            rf"|(?:({_QC})\s*)?(?<![a-z])(?:secolele|secolul|secol[oi]|siglos?|seculos?|sec\.|"
+            r"s\.(?=\s*[ivx]{2}))(?:\s+al)?\s*([ivx]+)(?:-?lea|-?le)?"
+            r"(?:\s*-\s*([ivx]+)(?:-?lea|-?le)?)?(?![a-z])"
+            rf"|(?:({_QC})\s*)?(?<![a-z])([ivx]+)\s+secol[oi](?![a-z])"
         ),
     ),
     (
@@ -519,8 +523,19 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
             return _century(int(g[4]), g[3])
         if g[6]:
             return _century(int(g[6]), g[5])
-        number = parse_roman(g[8])
-        return _century(number, g[7]) if number else UNKNOWN
+        if g[11]:  # "XIX secolo"
+            number = parse_roman(g[11])
+            return _century(number, g[10]) if number else UNKNOWN
+        first, last = parse_roman(g[8]), parse_roman(g[9]) if g[9] else None
+        if not first:
+            return UNKNOWN
+        if last and last > first:  # "sec. XVIII-XIX": from the first century to the end of the last
+            a, b = _century(first, g[7]), _century(last, None)
+            if a.start is None or b.end is None:
+                return a if a.start is None else b
+            return from_years(a.start.year, b.end.year, approximate=a.approximate,
+                              precision="century")
+        return _century(first, g[7])
     if kind == "decade":
         start = int(g[1] or g[2]) * 10
         lo, hi = _QUAL_DECADE[g[0]] if g[0] else (0, 9)
@@ -627,10 +642,12 @@ def _parse_free(text: str) -> DateInfo:
 # Years before the Christian era: a Python date cannot hold them, so the date is flagged "bce"
 # (never read as the same year AD): "83 a.Chr.", "44 BC", "av. J.-C.", "v. Chr.", "î.Hr."
 _BCE = re.compile(
-    # after a number or a century word, so that "Victoria, B.C., May 4, 1898" stays a date
-    r"(?:\d|siecle|century|jahrhundert|jh\.)\s*,?\s*"
+    # after a number or a century (Arabic or Roman, or the century word), so that "Victoria,
+    # B.C., May 4, 1898" stays a date: "83 a.Chr.", "sec. V î.Hr.", "siglo IV a.C.", "44 BC"
+    r"(?:\d|(?<![a-z])[ivxl]+(?:-?lea|-?le)?|siecle|century|jahrhundert|jh\.)\s*,?\s*"
     r"(?:a\.?\s?chr\b|ante\s+christum|b\.?\s?c\.?(?:e\.?)?(?![a-z])|before\s+christ|"
-    r"av(?:ant|\.)\s*j\.?-?\s?c\b|v\.\s?chr\b|vor\s+christus|i\.\s?hr\b|i\.\s?e\.\s?n\b)"
+    r"av(?:ant|\.)\s*j\.?-?\s?c\b|v\.\s?chr\b|vor\s+christus|i\.\s?hr\b|i\.\s?e\.\s?n\b|"
+    r"a\.\s?c(?![a-z]))"
 )
 
 

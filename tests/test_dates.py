@@ -338,4 +338,31 @@ def test_month_table_is_cldr_as_babel_gives_it() -> None:
     # of the installed Babel, so the library stays the source of the names
     from ingest._month_names import MONTH_NAMES
 
-    assert MONTH_NAMES == month_names()
+    assert month_names() == MONTH_NAMES
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [("sec. XVIII-XIX", D(1700, 1, 1), D(1899, 12, 31)),
+     ("siglos XVI-XVII", D(1500, 1, 1), D(1699, 12, 31)),
+     ("secolele XVIII-XIX", D(1700, 1, 1), D(1899, 12, 31)),
+     ("sec. al XIX-lea", D(1800, 1, 1), D(1899, 12, 31)),
+     ("XIX secolo", D(1800, 1, 1), D(1899, 12, 31))],
+)
+def test_romance_century_ranges(text: str, start: D, end: D) -> None:
+    info = parse_date(text)
+    assert (info.start, info.end, info.precision) == (start, end, "century")
+
+
+@pytest.mark.parametrize(
+    "text", ["sec. II a.Chr.", "secolul al II-lea a.Chr.", "sec. V î.Hr.", "siglo IV a.C.",
+             "secolo II a.C.", "sec. II î.Hr. - sec. I d.Hr."],
+)
+def test_centuries_before_christ_are_flagged(text: str) -> None:
+    # review finding: these came out as the same centuries AD, unflagged
+    info = parse_date(text)
+    assert info.start is None and info.flags == ("bce",)
+
+
+def test_roman_regnal_numbers_are_not_before_christ() -> None:
+    assert parse_date("Louis XIV, 1680").year == 1680
