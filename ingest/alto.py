@@ -42,6 +42,8 @@ OPTIONS: dict[str, object] = {
 }
 GRANULARITIES = ("issue", "article")
 
+_NUMBER_WORDS = frozenset(
+    ["deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze", "treize", "quatorze", "quinze", "seize", "vingt", "vingts", "trente", "quarante", "cinquante", "soixante", "cent", "cents", "mille"])
 _HYPHENS = "-¬⸗\u00ad"  # line-end marks: ASCII, Fraktur "¬", double hyphen U+2E17, soft hyphen
 _UNITS_PER_INCH = {"mm10": 254.0, "inch1200": 1200.0}
 _XDPI = re.compile(r"\bxdpi\s*[:=]\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
@@ -605,10 +607,13 @@ class _WordBuilder:
                     i, strip, mark = eol
                     head = self.texts[i][: len(self.texts[i]) - strip]
                     # a capital after the break ("Königlich-Großherzogl.", "Mourmelon-le-|
-                    # Grand") or a next part that is itself hyphenated ("quatre-|vingt-cinq",
-                    # "mille-|neuf-cent-quatorze") is a compound: keep the printed mark;
-                    # otherwise it was a word split by the line end
-                    keep = content[0].isupper() or "-" in content.rstrip(_HYPHENS)
+                    # Grand") or a French number word before it with more compound after
+                    # ("quatre-|vingt-cinq", "mille-|neuf-cent-quatorze") is a compound: keep
+                    # the printed mark; otherwise it was a word split by the line end, also
+                    # when the rest carries a hyphen of its own ("ce-|lui-ci", "pen-|sa-t-elle")
+                    keep = content[0].isupper() or (
+                        "-" in content.rstrip(_HYPHENS)
+                        and head.rsplit("-", 1)[-1].lower() in _NUMBER_WORDS)
                     self.texts[i] = head + (mark + content if keep else content)
                     self._add_conf(i, conf, sid)
                     eol = None

@@ -290,3 +290,20 @@ def test_a_line_end_word_split_without_compound_is_still_joined(tmp_path: Path) 
     (tmp_path / "p.xml").write_text(text, encoding="utf-8")
     words = [w for w, _c in alto_mod.read_alto(tmp_path / "p.xml").words]
     assert "disposer" in words and "dispo-" not in words
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "word"),
+    [("ce-", "lui-ci", "celui-ci"), ("pen-", "sa-t-elle", "pensa-t-elle"),
+     ("quel-", "ques-uns", "quelques-uns"), ("mo-", "ther-in-law", "mother-in-law")],
+)
+def test_a_split_word_whose_rest_has_its_own_hyphen_is_joined(
+        tmp_path: Path, before: str, after: str, word: str) -> None:
+    """Review finding: keeping the hyphen whenever the rest was hyphenated gave "ce-lui-ci" and
+    "pen-sa-t-elle"; only French number words ("quatre-|vingt-cinq") keep it."""
+    text = POILU.read_text(encoding="utf-8").replace(
+        'CONTENT="de pouvoir en disposer à sa façon"', f'CONTENT="de pouvoir en {before}"').replace(
+        'CONTENT="Fait à Mourmelon-le-"', f'CONTENT="{after} à sa façon"')
+    (tmp_path / "p.xml").write_text(text, encoding="utf-8")
+    words = [w for w, _c in alto_mod.read_alto(tmp_path / "p.xml").words]
+    assert word in words
