@@ -42,8 +42,11 @@ OPTIONS: dict[str, object] = {
 }
 GRANULARITIES = ("issue", "article")
 
-_NUMBER_WORDS = frozenset(
-    ["deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze", "treize", "quatorze", "quinze", "seize", "vingt", "vingts", "trente", "quarante", "cinquante", "soixante", "cent", "cents", "mille"])
+_NUMBER_WORDS = frozenset({  # French number words: compounds across a line end keep the hyphen
+    "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze",
+    "treize", "quatorze", "quinze", "seize", "vingt", "vingts", "trente", "quarante",
+    "cinquante", "soixante", "cent", "cents", "mille",
+})
 _HYPHENS = "-¬⸗\u00ad"  # line-end marks: ASCII, Fraktur "¬", double hyphen U+2E17, soft hyphen
 _UNITS_PER_INCH = {"mm10": 254.0, "inch1200": 1200.0}
 _XDPI = re.compile(r"\bxdpi\s*[:=]\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
