@@ -8,6 +8,7 @@ METS each of its pages becomes a Page row (AltoPage.pages), with METS the METS p
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import re
@@ -1050,13 +1051,28 @@ def _local_copy(url: str, base: Path) -> Path | None:
     beside the METS, or in a folder per fileGrp. Found by the URL's file name; None when no
     file or more than one file has that name."""
     name = url.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    if not name or name in (".", ".."):
+    if not name or name in (".", "..") or _n_mets(base) > 1:
+        # Kitodo/DFG name the pages of every object 00000001.xml...: with two METS in one
+        # folder a file name cannot tell whose page it is
         return None
     here = base / name
     if here.is_file():
         return Path(os.path.normpath(here))
     below = [p for p in base.glob(f"*/{_glob_escape(name)}") if p.is_file()]
     return Path(os.path.normpath(below[0])) if len(below) == 1 else None
+
+
+def _n_mets(folder: Path) -> int:
+    """How many METS files lie directly in `folder` (cached while the folder is unchanged)."""
+    try:
+        return _count_mets(str(folder), folder.stat().st_mtime_ns)
+    except OSError:
+        return 0
+
+
+@functools.lru_cache(maxsize=256)
+def _count_mets(folder: str, _mtime_ns: int) -> int:
+    return sum(1 for p in Path(folder).glob("*.xml") if p.is_file() and _sniff(p) == "mets")
 
 
 def _glob_escape(name: str) -> str:
@@ -1262,7 +1278,7 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
     for page in pages:
         path = _resolve(page.alto.href if page.alto else None, mets.parent)
         shown = relative_source(path, root) if path else (page.alto.href if page.alto else "") or ""
-        problem = _page_problem(path, root, page.alto.href if page.alto else None)
+        problem = _page_problem(path, root, page.alto.href if page.alto else None, mets.parent)
         if problem is None and page.alto is not None and _is_remote(page.alto.href):
             n_by_name += 1
         alto: AltoPage | None = None
@@ -1322,8 +1338,12 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
                          mets_pages=pages)
 
 
-def _page_problem(path: Path | None, root: Path, href: str | None = None) -> str | None:
+def _page_problem(path: Path | None, root: Path, href: str | None = None,
+                  mets_dir: Path | None = None) -> str | None:
     if path is None and _is_remote(href):
+        if mets_dir is not None and _n_mets(mets_dir) > 1:
+            return (f"remote URL {href}: {_n_mets(mets_dir)} METS files share this folder, so "
+                    "a file name cannot tell whose page it is; give each METS its own folder")
         return f"remote URL {href} and no file of that name in the collection"
     if path is None:
         return "no file location in METS"

@@ -119,6 +119,21 @@ def test_mets_url_without_local_copy_is_a_true_reject(tmp_path: Path) -> None:
     assert record.n_words == 37 and "BOOSTERS SHOW" in record.text  # the rest still ingests
 
 
+def test_two_mets_in_one_folder_do_not_share_pages_by_file_name(tmp_path: Path) -> None:
+    """Review finding: Kitodo/DFG name every object's pages 00000001.xml...; with two METS in
+    one folder, B read A's pages by file name and came out as a copy of A, with no Reject."""
+    shutil.copy(LOGAN, tmp_path / "0128b.xml")
+    (tmp_path / "0129a.xml").write_text(_LINE_LEVEL, encoding="utf-8")
+    (tmp_path / "issueA.xml").write_text(_METS.format(page1="0128b.xml", page2="0129a.xml"))
+    (tmp_path / "issueB.xml").write_text(_METS.format(page1="0128b.xml", page2="0129a.xml")
+                                         .replace("example.org/content", "example.org/issueB"))
+    items = _ingest(tmp_path)
+    assert not [i for i in items if isinstance(i, Record)]  # neither is read from a guess
+    missing = [i for i in items if isinstance(i, Reject) and i.reason == "missing_page"]
+    assert len(missing) == 4
+    assert all("2 METS files share this folder" in r.detail for r in missing)
+
+
 def test_a_string_holding_a_whole_line_gives_its_words(tmp_path: Path) -> None:
     (tmp_path / "page.xml").write_text(_LINE_LEVEL, encoding="utf-8")
     page = alto_mod.read_alto(tmp_path / "page.xml")
