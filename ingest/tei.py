@@ -984,7 +984,8 @@ def _dracor_fields(
         # older DraCor/DLINA files (RusDraCor 2017, GerDraCor "-lina"): the same three events
         # as sourceDesc bibl/date[@type]; the element text is a note on the event
         found = _header_events(header)
-        meta["date_events_from"] = "sourceDesc"
+        if found:
+            meta["date_events_from"] = "sourceDesc"
     for ev in found:
         typ = ev.get("type") or "event"
         events.setdefault(typ, ev)
@@ -1169,7 +1170,12 @@ def _own(doc: etree._Element, name: str) -> Iterator[etree._Element]:
         stack.extend(list(el)[::-1])
 
 
-_FRUS_CLASS = re.compile(r"confidential|secret|private|personal", re.IGNORECASE)
+# a classification marking as a word ("Secretary", "Secretariat", "Personally handed to..." are not)
+_FRUS_CLASS = re.compile(
+    r"\b(?:top secret|secret|confidential|private|personal|eyes only|limited official use|"
+    r"official use only|restricted)\b",
+    re.IGNORECASE,
+)
 
 
 def _frus_document(
@@ -1231,7 +1237,8 @@ def _frus_classification(notes: list[str]) -> str | None:
             marking = sentence.strip("[]. ").rstrip(".;")
             if _CLASS_SENTENCE.match(marking):
                 return marking
-        return whole
+        # a long note that only mentions a marking ("No classification marking.", "the
+        # Secretary's personal files"): no classification, rather than the whole note
     return None
 
 

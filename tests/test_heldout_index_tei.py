@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ingest import get_adapter
+from ingest import get_adapter, tei
 from ingest.record import Record
 from tests.conftest import SAMPLES, shared_path
 
@@ -219,3 +219,23 @@ def test_dracor_forename_first_persname_unchanged() -> None:
         r for p in sorted(path.rglob("*.xml")) for r in parse(p) if "Hardy" in " ".join(r.authors)
     ]
     assert recs and all(r.authors == ("Alexandre Hardy",) for r in recs)
+
+
+@pytest.mark.parametrize(
+    ("notes", "expected"),
+    [(["[Confidential.]"], "Confidential"),
+     (["Source: Department of State, Central Files, 714.00/3-2754. Secret. Drafted by Fisher."],
+      "Secret"),
+     # review finding: a bare substring gate took these whole notes as the classification
+     (["Source: Department of State, Secretary's Memoranda of Conversation, Lot 64 D 199. "
+       "No classification marking. Drafted by Fisher."], None),
+     (["Source: Executive Secretariat, Conference Files, Lot 59 D 95. No classification "
+       "marking."], None),
+     # FRUS 1897 d254: a receipt note, not a marking
+     (["Personally handed to the Secretary of State by British ambassador."], None),
+     (["Source: Department of State, Central Files. Limited Official Use."],
+      "Limited Official Use")],
+)
+def test_frus_classification_is_a_marking_or_nothing(notes: list[str], expected: str | None
+                                                     ) -> None:
+    assert tei._frus_classification(notes) == expected
