@@ -656,6 +656,8 @@ def _parse_text(text: str) -> DateInfo:
         return DateInfo(flags=("bce",))
     m = _ISO.match(text)
     if m:
+        if m[1].startswith("-") and int(m[1]) < 0:  # ISO 8601 / EDTF "-0500": 501 BC
+            return DateInfo(flags=("bce",))
         y, mo, d = int(m[1]), m[2] and int(m[2]), m[3] and int(m[3])
         return from_ymd(y, mo or None, d or None, approximate=bool(m[4]))
     m = _ISO_INTERVAL.match(text)
