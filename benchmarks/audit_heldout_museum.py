@@ -38,7 +38,8 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # event types the audit accepts as "making the object" (LIDO terms and museum-digital verbs)
 MAKING = re.compile(
     r"^(production|creation|herstellung|hergestellt|gezeichnet|gemalt|verfasst|gedruckt|"
-    r"aufgenommen|lido0000[7]|lido00012)$|/(lido00007|lido00012)$|event-types\.museum-digital"
+    r"aufgenommen|fotografische aufnahme|lido0000[7]|lido00012)$|/(lido00007|lido00012)$|"
+    r"event-types\.museum-digital"
     r"\.org/(1|7|9|10|12|14|19|26|29|30|31|35|37|38|39)$",
     re.IGNORECASE,
 )
@@ -202,6 +203,10 @@ def audit_lido(path: Path, root: Path) -> FileResult:
         ok, why = in_order(text, [rec.title or "", *(f"By {a}" for a in rec.authors[:1]),
                                   *[d for d in descriptions if d]])
         res.check("text order", ok and bool(text), f"{rec_id}: {why}")
+        # HTML written as text inside CDATA (dkult's "<br/>") is markup, not the record's words
+        tags = [v for v in [rec.text, *map(str, rec.metadata.values())]
+                if re.search(r"<\s*/?\s*[a-zA-Z][^<>]*>", v)]
+        res.check("no markup", not tags, f"{rec_id}: {[t[:60] for t in tags]}")
         missing = [s for s in subjects if s not in text]
         res.check("subjects in text", not missing, f"{rec_id}: missing {missing}")
         inscriptions = dm.xpath("l:objectIdentificationWrap/l:inscriptionsWrap/l:inscriptions",
@@ -333,7 +338,7 @@ def audit_cables(path: Path, root: Path) -> FileResult:
 # ------------------------------------------------------------------------------ main
 
 COLUMNS = ["count", "ids", "title", "object type", "actors", "dates", "language", "text order",
-           "subjects in text", "inscriptions", "related works"]
+           "subjects in text", "inscriptions", "related works", "no markup"]
 
 
 def run(base: Path) -> list[FileResult]:

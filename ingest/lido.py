@@ -12,7 +12,8 @@ such as Production, Herstellung, creation, Hergestellt, and museum-digital's mak
 as Gezeichnet, Gemalt, Verfasst, Gedruckt; option `production_types` adds terms).
 - authors = the actors of the production events (preferred name, else the display name);
 - date: earliestDate..latestDate of the production events (empty elements ignored; the interval
-  spans all production events); when they are missing, displayDate is read by ingest.dates.
+  spans all production events); when they are missing, displayDate is read by ingest.dates;
+  a displayDate giving an exact day or month inside those bounds narrows them to it.
   metadata["date_flag"] says why a date given by the source was not kept: "implausible_year"
   (a year outside option plausible_years, such as 0) or "unparsed" (not understood);
   date_text = the displayDate(s) as written, else "earliest/latest"; approximate when the
@@ -109,6 +110,9 @@ _PRODUCTION = {
     "bemalt",
     "illustriert",
     "zusammengefügt",
+    # Deutsche Fotothek (SLUB) records describe the negative or print itself: taking the
+    # photograph makes the object (as museum-digital's 10 Aufgenommen)
+    "fotografische aufnahme",
 }
 _PREFERRED = {"preferred", "http://terminology.lido-schema.org/lido00169"}
 _APPROX_TYPES = ("approximate", "estimated", "circa")
@@ -186,8 +190,19 @@ def _release(el: etree._Element) -> None:
 # --- small readers ---------------------------------------------------------------------------
 
 
+# eMuseum/dkult and museum-digital exports write HTML line breaks as text inside CDATA
+# ("B <br/>Ritzmarke: I", "Kerben.<br/> <br/> Die Oberfläche"); one break is a line (" / "
+# as for inscription lines), two or more a paragraph
+_BR = re.compile(r"(?:\s*<br\s*/?>\s*)+", re.IGNORECASE)
+_BR_PARAGRAPH = re.compile(r"\s*<br\s*/?>(?:\s*<br\s*/?>)+\s*", re.IGNORECASE)
+
+
 def _clean(text: str | None) -> str:
-    return " ".join(text.split()) if text else ""
+    if not text:
+        return ""
+    if "<" in text:
+        text = _BR.sub(" / ", text)
+    return " ".join(text.split())
 
 
 def _text_of(el: etree._Element | None) -> str:
@@ -437,10 +452,23 @@ def _event_date(events: list[_Event], plausible: tuple[int, int]) -> tuple[dates
         approximate = True
     if starts:
         start, end = min(starts), max(ends)
+        precision = _precision(start, end)
+        # museum-digital writes the year in earliest/latestDate and the day in displayDate
+        # ("10.03.1869", 1869..1869): an exact day or month inside the bounds is kept
+        if (
+            shown is not None
+            and shown.start is not None
+            and shown.end is not None
+            and not shown.approximate
+            and shown.precision in ("day", "month")
+            and start <= shown.start
+            and shown.end <= end
+        ):
+            start, end, precision = shown.start, shown.end, shown.precision
         info = dates.from_dates(
             start,
             end,
-            _precision(start, end),
+            precision,
             approximate=approximate,
             flags=tuple(_unique(flags)),
         )
@@ -594,14 +622,21 @@ def _record(
         for note in _in_lang(_children(ds, "descriptiveNoteValue"), lang):
             # line breaks inside a paragraph are the cataloguer's wrapping; blank lines part
             value = "\n\n".join(
-                _clean(par) for par in re.split(r"\n\s*\n", "".join(note.itertext()))
+                _clean(par)
+                for par in re.split(
+                    r"\n\s*\n", _BR_PARAGRAPH.sub("\n\n", "".join(note.itertext()))
+                )
             ).strip()
             if value:
                 descriptions.append(value)
     inscriptions = []
     for ins in _path(ident, "inscriptionsWrap", "inscriptions"):
         transcription = "; ".join(
-            " / ".join(normalise_space("".join(t.itertext())).splitlines())
+            " / ".join(
+                _clean(line)
+                for line in normalise_space("".join(t.itertext())).splitlines()
+                if _clean(line)
+            )
             for t in _in_lang(_children(ins, "inscriptionTranscription"), lang)
         )
         # Deutsches Museum writes "-" for "no description": a placeholder, not text
@@ -634,11 +669,11 @@ def _record(
             meta["inventory_number"] = "; ".join(work_ids)
         if (where or location) and "repository_place" not in meta:
             meta["repository_place"] = _clean(where[0].text) if where else location[0]
+    # SMB gives each displayObjectMeasurements in de and en ("Breite: 54 cm", "54 cm")
     measurements = [
         _clean(m.text)
-        for m in _path(
-            ident, "objectMeasurementsWrap", "objectMeasurementsSet", "displayObjectMeasurements"
-        )
+        for ms in _path(ident, "objectMeasurementsWrap", "objectMeasurementsSet")
+        for m in _in_lang(_children(ms, "displayObjectMeasurements"), lang)
     ]
     if any(measurements):
         meta["measurements"] = "; ".join(m for m in measurements if m)

@@ -27,7 +27,9 @@ def test_museum_digital_drawn_event_is_the_production() -> None:
     (rec,) = parse("lido", "lido-technikmuseum-gezeichnet.xml")
     assert rec.doc_id == "ho:DE-MUS-020415/8563"
     assert rec.authors == ("H. Rauer (Technischer Zeichner/Ingenieur)",)
-    assert (rec.date_start, rec.date_end) == (dt.date(1902, 1, 1), dt.date(1902, 12, 31))
+    # displayDate gives the day inside the year-only earliest/latestDate (round 3)
+    assert (rec.date_start, rec.date_end) == (dt.date(1902, 5, 27), dt.date(1902, 5, 27))
+    assert rec.date_precision == "day"
     assert rec.date_text == "27.05.1902"
     assert rec.place == "Lutherstadt Wittenberg"
     # the commissioning event ("Beauftragt") is not the making: Paul Starke is no author
@@ -227,3 +229,96 @@ def test_dash_placeholder_and_lido_10_related_works(tmp_path: Path) -> None:
         "Scherbius, Arthur Dr. (Berlin), Chiffrier-oder Dechiffriermaschine., 1921 (DRP 378238)",
         "1993-522Z4 (Objekt)",
     ]
+
+
+# --- round 3 (AQinDa DDB exports of nfdi4objects/lido-examples) --------------------------------
+
+
+def test_fotothek_photograph_taken_is_the_making() -> None:
+    """Deutsche Fotothek: the record is the negative, its "Fotografische Aufnahme" makes it."""
+    (rec,) = parse("lido", "lido-fotothek-photograph-cc0.xml")
+    assert rec.title == "Verden, Museum : Verden (Aller). Museum, Raumaufnahme"
+    assert rec.authors == ("Cölln, Fritz",)
+    assert (rec.date_start, rec.date_end) == (dt.date(1922, 1, 1), dt.date(1923, 12, 31))
+    assert rec.date_text == "1923"
+    assert "By Cölln, Fritz (Fotograf)." in rec.text
+    assert "other_events" not in rec.metadata
+    assert rec.metadata["object_type"] == "Museum"
+
+
+def test_museum_digital_display_day_inside_year_bounds() -> None:
+    """museum-digital Oderberg: displayDate 10.03.1869, earliest/latestDate 1869 only."""
+    (rec,) = parse("lido", "lido-md-oderberg-day-date-cc0.xml")
+    assert rec.title == "Akte I 11"
+    assert (rec.date_start, rec.date_end) == (dt.date(1869, 3, 10), dt.date(1869, 3, 10))
+    assert rec.date_precision == "day"
+    assert rec.date_text == "10.03.1869"
+    assert rec.authors == ()  # the "Verfasst" event names nobody
+    assert rec.metadata["subjects"] == "Fischer\nDeutsche Schrift\nVersicherungsschein"
+    assert "Otto Bowitz" in rec.text
+
+
+def test_display_day_outside_the_bounds_or_approximate_is_not_taken(tmp_path: Path) -> None:
+    """Only an exact day/month inside earliest..latest narrows the interval."""
+    src = (SAMPLES / "lido-md-oderberg-day-date-cc0.xml").read_text(encoding="utf-8")
+    for display in ("10.03.1870", "um 10.03.1869"):
+        path = tmp_path / "x.xml"
+        path.write_text(src.replace(
+            "<lido:displayDate>10.03.1869</lido:displayDate>",
+            f"<lido:displayDate>{display}</lido:displayDate>"), encoding="utf-8")
+        (rec,) = [i for i in lido.parse(path, root=tmp_path, collection="ho")
+                  if isinstance(i, Record)]
+        assert (rec.date_start, rec.date_end) == (dt.date(1869, 1, 1), dt.date(1869, 12, 31))
+
+
+# dkult-Benrath (eMuseum Düsseldorf; "Rechte vorbehalten", so rewritten here, not copied): HTML
+# line breaks written as text inside CDATA; SMB writes each measurement in de and en
+_BR = """<?xml version="1.0" encoding="UTF-8"?>
+<lido:lido xmlns:lido="http://www.lido-schema.org">
+<lido:lidoRecID lido:type="local">br-1</lido:lidoRecID>
+<lido:descriptiveMetadata xml:lang="de">
+<lido:objectIdentificationWrap>
+<lido:titleWrap><lido:titleSet><lido:appellationValue>Kaffeekanne</lido:appellationValue>
+</lido:titleSet></lido:titleWrap>
+<lido:inscriptionsWrap><lido:inscriptions lido:type="Stempel/Zeichen"><lido:inscriptionDescription>
+<lido:descriptiveNoteValue><![CDATA[Blaumarke: CT (Ligiert) mit Kurhut , B \n<br/>Ritzmarke: I
+<br/>Position: Unter dem Boden der Kanne]]></lido:descriptiveNoteValue>
+</lido:inscriptionDescription></lido:inscriptions></lido:inscriptionsWrap>
+<lido:objectDescriptionWrap><lido:objectDescriptionSet><lido:descriptiveNoteValue><![CDATA[Die
+Kerben.<br/> <br/> Die Oberfläche ist geglättet.]]></lido:descriptiveNoteValue>
+</lido:objectDescriptionSet></lido:objectDescriptionWrap>
+<lido:objectMeasurementsWrap>
+<lido:objectMeasurementsSet><lido:displayObjectMeasurements><![CDATA[(H x D): 27 × 9,6 cm
+<br/>(H x D) (Deckel): 6,3 × 9,1 cm]]></lido:displayObjectMeasurements></lido:objectMeasurementsSet>
+<lido:objectMeasurementsSet>
+<lido:displayObjectMeasurements xml:lang="de">Gewicht: 81,8 kg</lido:displayObjectMeasurements>
+<lido:displayObjectMeasurements xml:lang="en">81.8 kg</lido:displayObjectMeasurements>
+</lido:objectMeasurementsSet>
+</lido:objectMeasurementsWrap>
+</lido:objectIdentificationWrap>
+</lido:descriptiveMetadata>
+</lido:lido>
+"""
+
+
+def test_html_breaks_in_cdata_and_measurements_in_two_languages(tmp_path: Path) -> None:
+    (tmp_path / "br.xml").write_text(_BR, encoding="utf-8")
+    (rec,) = [i for i in lido.parse(tmp_path / "br.xml", root=tmp_path, collection="ho")
+              if isinstance(i, Record)]
+    assert "<br" not in rec.text and "<br" not in str(rec.metadata)
+    assert ("Inscription: Blaumarke: CT (Ligiert) mit Kurhut , B / Ritzmarke: I / "
+            "Position: Unter dem Boden der Kanne") in rec.text
+    assert "Die Kerben.\n\nDie Oberfläche ist geglättet." in rec.text
+    assert rec.metadata["measurements"] == (
+        "(H x D): 27 × 9,6 cm / (H x D) (Deckel): 6,3 × 9,1 cm; Gewicht: 81,8 kg"
+    )
+
+
+def test_shared_terra_sigillata_paragraph_break_is_not_markup() -> None:
+    from conftest import shared_path
+
+    path = shared_path("museum/lido/AQinDa_DDB-real-data/museum-digital_Terra_Sigillata_Museum.xml")
+    (rec,) = [i for i in lido.parse(path, root=path.parent, collection="ho")
+              if isinstance(i, Record)]
+    assert "<br" not in rec.text
+    assert "charakteristischen Kerben.\n\nDie Oberfläche des Knochens ist geglättet." in rec.text
