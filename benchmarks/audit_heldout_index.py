@@ -139,9 +139,14 @@ def expected_language(root: etree._Element) -> str:
         or first_text(root, "t:text/@xml:lang")
     )
     code = (value or "").split("-")[0].lower()
-    return {"eng": "en", "deu": "de", "ger": "de", "rus": "ru", "fra": "fr", "fre": "fr"}.get(
-        code, code
-    )
+    # ISO 639-2/3 as ELTeC teams write them ("SPA", "LAT"), to the ISO 639-1 records carry
+    iso3 = {
+        "eng": "en", "deu": "de", "ger": "de", "rus": "ru", "fra": "fr", "fre": "fr",
+        "spa": "es", "srp": "sr", "ron": "ro", "rum": "ro", "por": "pt", "slv": "sl",
+        "ita": "it", "hun": "hu", "pol": "pl", "ces": "cs", "cze": "cs", "nor": "no",
+        "swe": "sv", "lat": "la", "ukr": "uk", "hrv": "hr", "lit": "lt", "gre": "el",
+    }  # fmt: skip
+    return iso3.get(code, code)
 
 
 def expected_profile(root: etree._Element) -> str:

@@ -128,6 +128,12 @@ _NAME_TYPES = {
 }
 
 
+# ISBD area 4 written whole in <publisher>: "Place : Publisher, 1851"
+_ISBD_IMPRINT = re.compile(r"^(?P<place>[^:,;]+?) : (?P<publisher>[^:]+?), \[?\d{4}\]?\.?$")
+# a comma or a single full stop (not an ellipsis) opening a text node after a line break
+_SPLIT_STOP = re.compile(r"[,.](?!\.)")
+
+
 @dataclass
 class _Builder:
     """Accumulates reading text, normalising space on the fly so entity offsets stay exact.
@@ -158,6 +164,17 @@ class _Builder:
             return
         if text[0].isspace() and not self.glue:
             self.pending = max(self.pending, 1)
+            if (
+                self.pending == 1
+                and self.length
+                and not self.fresh
+                and "\n" in text[: len(text) - len(text.lstrip())]
+                and _SPLIT_STOP.match(words[0])
+            ):
+                # pretty-printed inline markup (ELTeC-spa, BVMC HTML2XML): "<emph>morendo</emph>
+                # <newline+indent>, y que" is "morendo, y que" in print; a comma or full stop
+                # never follows a word break
+                self.pending = 0
         i = 0
         while (
             i < len(words)
@@ -905,6 +922,16 @@ def _eltec_fields(
     pub = _first(header, f"{src}[@type='firstEdition']/t:publisher")
     if pub is not None:
         fields["publisher"] = _inline(pub) or None
+    place = _first(header, f"{src}[@type='firstEdition']/t:pubPlace")
+    if place is not None:
+        fields["place"] = _inline(place) or None
+    elif fields.get("publisher"):
+        # a catalogue imprint in <publisher> (ELTeC-srp, from COBISS): "У Бечу : у Штампарији
+        # Јерменскога намастира, 1851" is place : publisher, year
+        isbd = _ISBD_IMPRINT.match(fields["publisher"])
+        if isbd:
+            meta["first_edition_imprint"] = fields["publisher"]
+            fields["place"], fields["publisher"] = isbd["place"], isbd["publisher"]
     for key, xp in (
         ("print_edition_publisher", "t:publisher"),
         ("print_edition_place", "t:pubPlace"),
