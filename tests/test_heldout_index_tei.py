@@ -239,3 +239,61 @@ def test_dracor_forename_first_persname_unchanged() -> None:
 def test_frus_classification_is_a_marking_or_nothing(notes: list[str], expected: str | None
                                                      ) -> None:
     assert tei._frus_classification(notes) == expected
+
+
+# ---------------------------------------------------------------- round 3: ELTeC deu/spa/srp/rom
+
+
+def test_eltec_spa_pretty_printed_emph_keeps_comma_and_stop_on_the_word() -> None:
+    # BVMC HTML2XML output: "<emph>morendo</emph>" + newline/indent + ", y que"
+    (rec,) = parse(HERE / "eltec_spa_SPA2009_trimmed.xml")
+    assert "los músicos llamaban morendo, y que se apagaba" in rec.text
+    assert "el resultado de tu adelante, siempre adelante. Estos palurdos" in rec.text
+    assert "ventajas del adelante,siempre adelante.»" in rec.text  # no space in the source
+    assert not re.search(r"\w [,.]", rec.text)
+    assert "-Esta es una situación divina -murmuró Golfín," in rec.text  # a <pb/> mid-sentence
+    assert (rec.title, rec.authors, rec.year) == ("Marianela", ("Pérez Galdós, Benito",), 1878)
+    assert rec.language == "es"  # langUsage ident "SPA"
+    assert (rec.place, rec.publisher) == (
+        "Madrid",
+        "Imprenta y Litografía de La Guirnalda. Calle de las Pozas, núm 12.",
+    )
+
+
+def test_eltec_first_edition_place_goes_with_its_publisher() -> None:
+    (deu,) = parse(HERE / "eltec_deu_DEU001_trimmed.xml")
+    assert deu.title == "Weisse Sclaven oder die Leiden des Volkes"  # ": ELTeC ausgabe" cut
+    assert deu.authors == ("Willkomm, Ernst Adolf",)
+    assert (deu.year, deu.place, deu.publisher) == (1845, "Leipzig", "Kollmann")
+    assert deu.metadata["print_edition_place"] == "Leipzig"
+    assert deu.text.startswith("Erster Theil\n\nErstes Buch\n\nErstes Kapitel.\n\nDer Haidekretscham.")
+    (rom,) = parse(HERE / "eltec_rom_ROM001_trimmed.xml")
+    assert rom.title == "Roșcan Haiducul. Nuvelă ilustrată cu două gravuri"
+    assert (rom.year, rom.place, rom.language) == (1894, "Bucharest", "ro")
+    assert "țărănimea, nu se mișcă" in rom.text and "într’o" in rom.text
+
+
+def test_eltec_srp_cyrillic_and_catalogue_imprint() -> None:
+    (rec,) = parse(HERE / "eltec_srp_SRP18520_trimmed.xml")
+    assert rec.title == "Два идола"  # ": ELTeC издање" cut; the English title is not taken
+    assert rec.authors == ("Атанацковић, Богобој",)
+    assert rec.language == "sr"  # "sr-Cyrl"
+    assert rec.year == 1852  # the first edition's only <date> (part 2; part 1 says 1851 in text)
+    # COBISS imprint written whole in <publisher>: "Place : Publisher, year"
+    assert (rec.place, rec.publisher) == ("У Бечу", "у Штампарији Јерменскога намастира")
+    assert rec.metadata["first_edition_imprint"] == (
+        "У Бечу : у Штампарији Јерменскога намастира, 1851"
+    )
+    assert rec.text.startswith("Родољубац и издајица\n\nI.\n\nТко ће народу помоћи?\nЖивили!")
+    assert "то бих ја утешен био" in rec.text  # <pb n="5"/> inside the paragraph
+
+
+def test_shared_eltec_fra_line_break_before_comma_after_hi() -> None:
+    path = shared_path("books", "eltec-fra", "level1", "FRA01402_Fleuriot.xml")
+    (rec,) = parse(path)
+    assert "des désigneurs, comme Neptune appelle" in rec.text
+    assert "Notre-Dame de bon voyage. Contre le pilier" in rec.text
+    assert "dans ses Commentaires, le plus puissant" in rec.text
+    assert not re.search(r"\w [,.](?!\.)", rec.text)
+    # French spaces before ? ! ; : are the print's and stay
+    assert "Être en congé, quel bonheur ! J'y suis" in rec.text
