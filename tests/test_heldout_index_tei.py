@@ -223,21 +223,41 @@ def test_dracor_forename_first_persname_unchanged() -> None:
 
 @pytest.mark.parametrize(
     ("notes", "expected"),
-    [(["[Confidential.]"], "Confidential"),
-     (["Source: Department of State, Central Files, 714.00/3-2754. Secret. Drafted by Fisher."],
-      "Secret"),
-     # review finding: a bare substring gate took these whole notes as the classification
-     (["Source: Department of State, Secretary's Memoranda of Conversation, Lot 64 D 199. "
-       "No classification marking. Drafted by Fisher."], None),
-     (["Source: Executive Secretariat, Conference Files, Lot 59 D 95. No classification "
-       "marking."], None),
-     # FRUS 1897 d254: a receipt note, not a marking
-     (["Personally handed to the Secretary of State by British ambassador."], None),
-     (["Source: Department of State, Central Files. Limited Official Use."],
-      "Limited Official Use")],
+    [
+        (["[Confidential.]"], "Confidential"),
+        (
+            [
+                "Source: Department of State, Central Files, 714.00/3-2754. Secret. "
+                "Drafted by Fisher."
+            ],
+            "Secret",
+        ),
+        # review finding: a bare substring gate took these whole notes as the classification
+        (
+            [
+                "Source: Department of State, Secretary's Memoranda of Conversation, Lot 64 D 199. "
+                "No classification marking. Drafted by Fisher."
+            ],
+            None,
+        ),
+        (
+            [
+                "Source: Executive Secretariat, Conference Files, Lot 59 D 95. No classification "
+                "marking."
+            ],
+            None,
+        ),
+        # FRUS 1897 d254: a receipt note, not a marking
+        (["Personally handed to the Secretary of State by British ambassador."], None),
+        (
+            ["Source: Department of State, Central Files. Limited Official Use."],
+            "Limited Official Use",
+        ),
+    ],
 )
-def test_frus_classification_is_a_marking_or_nothing(notes: list[str], expected: str | None
-                                                     ) -> None:
+def test_frus_classification_is_a_marking_or_nothing(
+    notes: list[str], expected: str | None
+) -> None:
     assert tei._frus_classification(notes) == expected
 
 
@@ -266,7 +286,9 @@ def test_eltec_first_edition_place_goes_with_its_publisher() -> None:
     assert deu.authors == ("Willkomm, Ernst Adolf",)
     assert (deu.year, deu.place, deu.publisher) == (1845, "Leipzig", "Kollmann")
     assert deu.metadata["print_edition_place"] == "Leipzig"
-    assert deu.text.startswith("Erster Theil\n\nErstes Buch\n\nErstes Kapitel.\n\nDer Haidekretscham.")
+    assert deu.text.startswith(
+        "Erster Theil\n\nErstes Buch\n\nErstes Kapitel.\n\nDer Haidekretscham."
+    )
     (rom,) = parse(HERE / "eltec_rom_ROM001_trimmed.xml")
     assert rom.title == "Roșcan Haiducul. Nuvelă ilustrată cu două gravuri"
     assert (rom.year, rom.place, rom.language) == (1894, "Bucharest", "ro")
