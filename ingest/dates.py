@@ -651,9 +651,33 @@ _BCE = re.compile(
 )
 
 
+# Early years AD written with their era, where a 1-3 digit number alone would be ambiguous:
+# "211-244 n. Chr." (a Roman coin, Uni Köln), "um 250 n. Chr.", "A.D. 410", "476 AD", "sec. I d.Hr."
+_AD = re.compile(
+    r"^(?:(um|ca\.?|c\.|circa|vers)\s*)?(?:a\.?\s?d\.?\s+)?(\d{1,4})"
+    r"(?:\s*(?:-|bis|to|a)\s*(\d{1,4}))?"
+    r"\s*(n\.\s?chr\.?|nach\s+christus|a\.?\s?d\.?|d\.\s?hr\.?|apr(?:es|\.)\s*j\.?-?\s?c\.?|"
+    r"d\.\s?c\.?)?$"
+)
+
+
+def _parse_ad(folded: str) -> DateInfo | None:
+    m = _AD.match(folded)
+    if not m or not (m[4] or folded.startswith(("a.d", "ad "))):
+        return None  # no era written: left to the general rules
+    first, last = int(m[2]), int(m[3]) if m[3] else None
+    if last is not None and last < first:
+        return None
+    return from_years(first, last, approximate=bool(m[1]))
+
+
 def _parse_text(text: str) -> DateInfo:
-    if _BCE.search(_fold(text)):
+    folded = _fold(text)
+    if _BCE.search(folded):
         return DateInfo(flags=("bce",))
+    ad = _parse_ad(folded)
+    if ad is not None:
+        return ad
     m = _ISO.match(text)
     if m:
         if m[1].startswith("-") and int(m[1]) < 0:  # ISO 8601 / EDTF "-0500": 501 BC

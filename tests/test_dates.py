@@ -373,3 +373,15 @@ def test_iso_negative_years_are_before_christ() -> None:
     assert parse_date("-0500").flags == ("bce",)
     assert parse_date("-0083-05").flags == ("bce",)
     assert parse_date("0083").year == 83  # a year AD written with four digits
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "approximate"),
+    [("211-244 n. Chr.", D(211, 1, 1), D(244, 12, 31), False),  # Uni Köln coin (LIDO)
+     ("um 250 n. Chr.", D(250, 1, 1), D(250, 12, 31), True),
+     ("A.D. 410", D(410, 1, 1), D(410, 12, 31), False),
+     ("476 AD", D(476, 1, 1), D(476, 12, 31), False)],
+)
+def test_early_years_with_their_era(text: str, start: D, end: D, approximate: bool) -> None:
+    info = parse_date(text)
+    assert (info.start, info.end, info.approximate) == (start, end, approximate)
