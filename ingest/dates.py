@@ -289,8 +289,7 @@ def write_month_table(path: Path = _MONTH_TABLE) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-_MONTH_NAMES: dict[str, int] = MONTH_NAMES
-_MONTH = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
+_MONTH = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
 _REP_MONTH = "|".join((*REPUBLICAN_MONTHS, r"jours? complementaires?", r"sans-?culottides"))
 
 # --- Patterns over folded, lower-case text ----------------------------------------------------
@@ -541,20 +540,20 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
         lo, hi = _QUAL_DECADE[g[0]] if g[0] else (0, 9)
         return from_years(start + lo, start + hi, approximate=g[0] is not None, precision="decade")
     if kind == "dmy":
-        return from_ymd(int(g[2]), _MONTH_NAMES[g[1]], int(g[0]))
+        return from_ymd(int(g[2]), MONTH_NAMES[g[1]], int(g[0]))
     if kind == "mdy":
-        span_start = from_ymd(int(g[3]), _MONTH_NAMES[g[0]], int(g[1]))
+        span_start = from_ymd(int(g[3]), MONTH_NAMES[g[0]], int(g[1]))
         if not g[2] or span_start.start is None:
             return span_start
         # FRUS "June 5–17, 1864": a span of days within one month
-        span_end = from_ymd(int(g[3]), _MONTH_NAMES[g[0]], int(g[2]))
+        span_end = from_ymd(int(g[3]), MONTH_NAMES[g[0]], int(g[2]))
         if span_end.start is None or span_end.start < span_start.start:
             return IMPOSSIBLE if span_end.start is None else span_start
         return from_dates(span_start.start, span_end.start, "range")
     if kind == "my":
-        return from_ymd(int(g[1]), _MONTH_NAMES[g[0]])
+        return from_ymd(int(g[1]), MONTH_NAMES[g[0]])
     if kind == "ym":
-        return from_ymd(int(g[0]), _MONTH_NAMES[g[1]])
+        return from_ymd(int(g[0]), MONTH_NAMES[g[1]])
     if kind == "unknown_digits":
         if g[0]:
             return from_years(int(g[0]) * 100, int(g[0]) * 100 + 99, precision="century")
@@ -602,8 +601,8 @@ def _drop_roman(atoms: list[_Atom]) -> tuple[list[_Atom], tuple[str, ...]]:
     return kept, () if same else ("roman_mismatch",)
 
 
-def _parse_free(text: str) -> DateInfo:
-    s = _fold(text)
+def _parse_free(s: str) -> DateInfo:
+    """`s` is the text already folded (_fold)."""
     if _UNKNOWN_TEXT.fullmatch(s.strip(" .[]()")):
         return UNKNOWN
     # keep the first stretch of text that holds a date; later event clauses are other dates
@@ -704,7 +703,7 @@ def _parse_text(text: str) -> DateInfo:
     m = _MY_NUMERIC.match(text)
     if m:
         return from_ymd(int(m[2]), int(m[1]))
-    return _parse_free(text)
+    return _parse_free(folded)
 
 
 def _fold_char(ch: str) -> str:
