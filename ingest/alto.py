@@ -352,25 +352,26 @@ class _AltoScan:
             block_texts.append(" ".join([w for w, _c in words[start:start + n]]))
             start += n
         by_id: dict[str, str] = {}
-        composed_parts: dict[str, list[str]] = {}
-        for block, text in zip(blocks, block_texts, strict=True) if self.ids else ():
-            if block.id:
-                by_id[block.id] = text
-            for cid in block.composed:
-                composed_parts.setdefault(cid, []).append(text)
-        for cid, parts in composed_parts.items():
-            if cid and cid not in by_id:
-                by_id[cid] = "\n\n".join(p for p in parts if p)
+        word_blocks: list[str] = []
+        block_parents: dict[str, tuple[str, ...]] = {}
+        if self.ids:  # what METS areas look up (read_alto's `ids`)
+            composed_parts: dict[str, list[str]] = {}
+            for block, text, n in zip(blocks, block_texts, counts, strict=True):
+                if block.id:
+                    by_id[block.id] = text
+                    block_parents[block.id] = block.composed
+                for cid in block.composed:
+                    composed_parts.setdefault(cid, []).append(text)
+                word_blocks.extend([block.id or ""] * n)
+            for cid, parts in composed_parts.items():
+                if cid and cid not in by_id:
+                    by_id[cid] = "\n\n".join(p for p in parts if p)
         n_confs = sum(1 for _t, c in words if c is not None)
         codes: Counter[str] = Counter()
         for value, n in self.langs.items():
             code = normalise_code(value)
             if code:
                 codes[code] += n
-        ids = [b.id or "" for b in blocks]
-        word_blocks: list[str] = []
-        for block_id, n in zip(ids, counts, strict=True) if self.ids else ():
-            word_blocks.extend([block_id] * n)
         page_parts = _page_parts(blocks, block_texts, words, counts, sizes)
         names = [n for names in self.steps for n in names]
         return AltoPage(
@@ -391,7 +392,7 @@ class _AltoScan:
             blocks=by_id,
             string_index=string_index,
             word_blocks=word_blocks,
-            block_parents={b.id: b.composed for b in blocks if b.id and self.ids},
+            block_parents=block_parents,
             pages=page_parts,
         )
 
@@ -1033,10 +1034,10 @@ def _resolve(href: str | None, base: Path) -> Path | None:
     if not href:
         return None
     h = unquote(href.strip())
+    if _is_remote(href):
+        return _local_copy(h, base)
     if h.lower().startswith("file://"):
         h = h[7:]
-    if "://" in h:
-        return _local_copy(h, base)
     return Path(os.path.normpath(base / h))
 
 
@@ -1276,10 +1277,11 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
     n_missing = 0
     n_by_name = 0  # pages the METS names by remote URL, found in the collection by file name
     for page in pages:
-        path = _resolve(page.alto.href if page.alto else None, mets.parent)
-        shown = relative_source(path, root) if path else (page.alto.href if page.alto else "") or ""
-        problem = _page_problem(path, root, page.alto.href if page.alto else None, mets.parent)
-        if problem is None and page.alto is not None and _is_remote(page.alto.href):
+        href = page.alto.href if page.alto else None
+        path = _resolve(href, mets.parent)
+        shown = relative_source(path, root) if path else href or ""
+        problem = _page_problem(path, root, href, mets.parent)
+        if problem is None and _is_remote(href):
             n_by_name += 1
         alto: AltoPage | None = None
         if problem is None and path is not None:
@@ -1341,9 +1343,10 @@ def _parse_issue(mets: Path, *, root: Path, collection: str, kind: str,
 def _page_problem(path: Path | None, root: Path, href: str | None = None,
                   mets_dir: Path | None = None) -> str | None:
     if path is None and _is_remote(href):
-        if mets_dir is not None and _n_mets(mets_dir) > 1:
-            return (f"remote URL {href}: {_n_mets(mets_dir)} METS files share this folder, so "
-                    "a file name cannot tell whose page it is; give each METS its own folder")
+        n_mets = _n_mets(mets_dir) if mets_dir is not None else 0
+        if n_mets > 1:
+            return (f"remote URL {href}: {n_mets} METS files share this folder, so a file "
+                    "name cannot tell whose page it is; give each METS its own folder")
         return f"remote URL {href} and no file of that name in the collection"
     if path is None:
         return "no file location in METS"
