@@ -1197,12 +1197,15 @@ def _own(doc: etree._Element, name: str) -> Iterator[etree._Element]:
         stack.extend(list(el)[::-1])
 
 
-# a classification marking as a word ("Secretary", "Secretariat", "Personally handed to..." are not)
-_FRUS_CLASS = re.compile(
-    r"\b(?:top secret|secret|confidential|private|personal|eyes only|limited official use|"
-    r"official use only|restricted)\b",
-    re.IGNORECASE,
+# FRUS classification markings; as a word ("Secretary", "Secretariat", "Personally handed
+# to..." are not): a source note mentioning one may give a classification (_FRUS_CLASS), a
+# sentence starting with one is it (_CLASS_SENTENCE)
+_MARKINGS = (
+    r"top secret|secret|confidential|strictly confidential|private|personal|eyes only|"
+    r"limited official use|official use only|restricted"
 )
+_FRUS_CLASS = re.compile(rf"\b(?:{_MARKINGS})\b", re.IGNORECASE)
+_CLASS_SENTENCE = re.compile(rf"(?:{_MARKINGS})\b", re.IGNORECASE)
 
 
 def _frus_document(
@@ -1242,13 +1245,6 @@ def _frus_document(
     if not text:
         return ctx.reject("no_text", f"FRUS document {local} has no text")
     return ctx.record(local, text, meta, **fields)
-
-
-_CLASS_SENTENCE = re.compile(
-    r"(?:top secret|secret|confidential|strictly confidential|private|personal|eyes only|"
-    r"limited official use|official use only|restricted)\b",
-    re.IGNORECASE,
-)
 
 
 def _frus_classification(notes: list[str]) -> str | None:
