@@ -260,11 +260,7 @@ def labels(concept: etree._Element | None, lang: str | None) -> list[str]:
     for t in chosen:
         value = _clean(t.text)
         if value in ids:  # a notation (Iconclass "23 D 42"): its first added term says it
-            added = [
-                _clean(a.text)
-                for a in _children(concept, "term")
-                if a.get(f"{L}addedSearchTerm") == "yes" and _clean(a.text)
-            ]
+            added = _added_terms(concept)
             value = added[0] if added else value
         if "( )" in value:
             value = value.replace("( )", f"({_bracket_text(concept)})", 1)
@@ -280,12 +276,17 @@ def _bracket_text(concept: etree._Element) -> str:
         m = re.search(r"\((.*[^\s)].*)\)\s*$", _clean(note.text))
         if m:
             return m[1].strip()
-    added = [
+    added = _added_terms(concept)
+    return added[0] if added else " "
+
+
+def _added_terms(concept: etree._Element) -> list[str]:
+    """The concept's added search terms (lido:addedSearchTerm="yes"), as written."""
+    return [
         _clean(a.text)
         for a in _children(concept, "term")
         if a.get(f"{L}addedSearchTerm") == "yes" and _clean(a.text)
     ]
-    return added[0] if added else " "
 
 
 def _concept_ids(concept: etree._Element | None) -> list[str]:
@@ -301,7 +302,12 @@ def _concept_ids(concept: etree._Element | None) -> list[str]:
 
 def _appellations(el: etree._Element | None, lang: str | None) -> list[str]:
     """appellationValue texts, preferred ones first, in the record language."""
-    values = _in_lang(_children(el, "appellationValue"), lang)
+    return _preferred_first(_children(el, "appellationValue"), lang)
+
+
+def _preferred_first(values: list[etree._Element], lang: str | None) -> list[str]:
+    """Texts of appellationValues in the record language, the preferred ones first."""
+    values = _in_lang(values, lang)
     preferred = [v for v in values if v.get(f"{L}pref", "preferred") in _PREFERRED]
     rest = [v for v in values if v not in preferred]
     return _unique(_clean(v.text) for v in preferred + rest)
@@ -313,12 +319,10 @@ def _actor_name(actor: etree._Element | None, lang: str | None) -> str:
     Exports give one nameActorSet per authority (KMSKA: an "alternate" local form first, then
     the VIAF and RKD forms marked "preferred"); the first preferred appellation wins.
     """
-    values = _in_lang(
+    names = _preferred_first(
         [v for ns in _children(actor, "nameActorSet") for v in _children(ns, "appellationValue")],
         lang,
     )
-    preferred = [v for v in values if v.get(f"{L}pref", "preferred") in _PREFERRED]
-    names = [_clean(v.text) for v in preferred + values if _clean(v.text)]
     return names[0] if names else ""
 
 
@@ -448,6 +452,10 @@ def _event_date(events: list[_Event], plausible: tuple[int, int]) -> tuple[dates
             starts.append(first.start)
             ends.append(last.end)
     shown = dates.parse_date("; ".join(displays), plausible=plausible) if displays else None
+    # the earliest/latest dates as written, the date_text when there is no displayDate
+    bounds_text = "; ".join(
+        "/".join(_unique([e.earliest, e.latest])) for e in events if e.earliest or e.latest
+    )
     if shown is not None and shown.approximate:
         approximate = True
     if starts:
@@ -472,19 +480,13 @@ def _event_date(events: list[_Event], plausible: tuple[int, int]) -> tuple[dates
             approximate=approximate,
             flags=tuple(_unique(flags)),
         )
-        text = "; ".join(displays) or "; ".join(
-            "/".join(_unique([e.earliest, e.latest])) for e in events if e.earliest or e.latest
-        )
-        return info, text
+        return info, "; ".join(displays) or bounds_text
     if shown is not None:
         if not shown.known and not shown.flags:
             flags.append("unparsed")  # a displayDate ingest.dates does not read ("83 a.Chr.")
         flags = _unique([*shown.flags, *flags])
         return dataclasses.replace(shown, flags=tuple(flags)), "; ".join(displays)
-    text = "; ".join(
-        "/".join(_unique([e.earliest, e.latest])) for e in events if e.earliest or e.latest
-    )
-    return dates.DateInfo(flags=tuple(_unique(flags))), text
+    return dates.DateInfo(flags=tuple(_unique(flags))), bounds_text
 
 
 def _bound(text: str, plausible: tuple[int, int], flags: list[str]) -> dates.DateInfo | None:
