@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.audit_heldout import dracor_year as normalized_year  # noqa: E402
 from ingest import get_adapter  # noqa: E402
 from ingest.record import Record, Reject, SourceError  # noqa: E402
 
@@ -86,10 +87,9 @@ def first_text(root: etree._Element, xpath: str) -> str:
 
 
 def dracor_year(root: etree._Element) -> str:
-    """DraCor's documented "normalized year": the earlier of print and premiere; the written
-    year instead when it is more than 10 years earlier or the only one (the last year of a
-    writing period). Events from standOff, or from sourceDesc bibl/date[@type] (older files)."""
-    years: dict[str, list[int]] = {}
+    """DraCor's documented "normalized year" (the rule as audit_heldout.dracor_year writes it),
+    from the events in standOff, or in sourceDesc bibl/date[@type] (older files)."""
+    years: dict[str, tuple[int | None, int | None]] = {}
     events = root.xpath("t:standOff/t:listEvent/t:event", namespaces=NS) or root.xpath(
         "t:teiHeader//t:sourceDesc//t:bibl/t:date[@type]", namespaces=NS
     )
@@ -101,12 +101,9 @@ def dracor_year(root: etree._Element) -> str:
             for m in re.findall(r"-?\d{4}", ev.get(a) or "")[:1]
         ]
         if typ in ("print", "premiere", "written") and found and typ not in years:
-            years[typ] = found
-    published = [min(years[t]) for t in ("print", "premiere") if t in years]
-    written = max(years["written"]) if "written" in years else None
-    if written is not None and (not published or min(published) - written > 10):
-        return str(written)
-    return str(min(published)) if published else ""
+            years[typ] = (min(found), max(found))  # a period: first and last year
+    year, _kind = normalized_year(years)
+    return str(year) if year is not None else ""
 
 
 def expected_year(root: etree._Element, frus_doc: etree._Element | None) -> str:
