@@ -1,0 +1,311 @@
+"""Entity span rules after spaCy's `ner`: the mentions historians (and HIPE-style gold) expect.
+
+The stock pipelines are trained on modern news (OntoNotes for English, WikiNER for French) and
+draw person mentions without the title or function in front of the name: "Mr. [Seward]",
+"Gen. [Jackson]", "le maréchal [Haig]", "M." and "[Henri Jetter]" as two entities. The
+CLEF-HIPE-2020 annotation guidelines (Ehrmann et al. 2020, "Impresso named entity annotation
+guidelines", section on person mentions and their `comp.title` / `comp.function` components)
+include titles, honorifics and functions in the person mention, leave determiners out
+("la France", "the United States" are annotated without the article), and annotate the
+mention as it stands in the (OCRed) text, end-of-line hyphenation included ("Harri¬ son").
+
+`longue_entity_rules` rewrites `doc.ents` with rules grounded in those conventions:
+
+1. drop entities whose first letter is lowercase (in English and French a proper name starts
+   with a capital; these are OCR fragments such as "moun¬" or "injur¬ ed"), except names that
+   start with a nobiliary particle ("de Gaulle", "van Buren");
+2. strip leading determiners and punctuation, trailing punctuation and possessives
+   ("the United States" -> "United States", "Van Buren's" -> "Van Buren");
+3. join an entity that ends in an end-of-line hyphen with the lowercase rest of its word
+   ("Harri¬ son");
+4. extend person (and person-titled) entities leftward over titles, honorifics and functions
+   of the language ("Mr.", "Rev. Dr.", "le conseiller fédéral", "Herr Dr."), absorbing an
+   entity made only of titles ("M." tagged on its own), with nobility titles also over a
+   particle ("comte de [Chambord]", "Prince of [Wales]");
+5. relabel as a person an entity that now starts with a title but was tagged ORG/GPE/LOC/NORP
+   ("General Saunders" ORG -> PERSON).
+
+It works over `doc.ents` only (a few token look-ups per entity), so its cost does not grow
+with the length of the text between entities. Word lists are per language (`nlp.lang`);
+languages without a list get rules 1-3 and 5 only with the English/French particle lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+COMPONENT = "longue_entity_rules"
+
+# Titles, honorifics and functions that HIPE includes in a person mention, lowercased and
+# without a final full stop ("Mr." and "Mr" both match "mr"). Functions that are also common
+# nouns ("general", "président") are listed: the rule only fires when the word stands right
+# before a person entity, where it is the person's title.
+TITLES: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        """mr mrs ms miss messrs mme mlle madame monsieur dr doctor rev reverend revd prof
+        professor gen general col colonel capt captain maj major lieut lt sergeant sgt corporal
+        adm admiral commodore commander gov governor sen senator rep representative judge
+        justice chief president secretary minister ambassador consul mayor sheriff attorney
+        king queen prince princess duke duchess count countess earl marquis marquess baron
+        baroness viscount lord lady sir dame emperor empress czar tsar sultan pope cardinal
+        bishop archbishop father brother sister deacon elder citizen hon honorable honourable
+        esq squire chancellor marshal field general-in-chief lieutenant-general major-general
+        brigadier brig-gen superintendent commissioner auditor treasurer deputy alderman
+        professor-elect president-elect mons monsieur herr frau signor senor don dona""".split()
+    ),
+    "fr": frozenset(
+        """m mm mme mmes mlle mlles monsieur messieurs madame mesdames mademoiselle me maître
+        mgr monseigneur dr docteur professeur prof général gén maréchal colonel lieutenant
+        capitaine commandant amiral major sergent caporal président vice-président ministre
+        secrétaire ambassadeur consul préfet sous-préfet maire syndic juge conseiller député
+        sénateur gouverneur chancelier roi reine prince princesse duc duchesse comte comtesse
+        marquis marquise baron baronne vicomte vicomtesse empereur impératrice tsar czar
+        sultan pape cardinal évêque archevêque abbé chanoine curé pasteur père sœur frère
+        citoyen citoyenne sir lord lady herr frau don""".split()
+    ),
+    "de": frozenset(
+        """herr herrn frau fräulein frl dr prof professor graf gräfin fürst fürstin herzog
+        herzogin freiherr freifrau baron baronin könig königin kaiser kaiserin prinz prinzessin
+        erzherzog general oberst oberstleutnant major hauptmann leutnant feldmarschall admiral
+        minister bundesrat bundespräsident präsident kanzler reichskanzler bürgermeister
+        stadtpräsident regierungsrat nationalrat ständerat pfarrer papst kardinal bischof
+        erzbischof abt pater bruder schwester sir lord lady monsieur madame""".split()
+    ),
+}
+# Titles that take a nobiliary particle before a place or family name: "comte de Chambord".
+NOBILITY: frozenset[str] = frozenset(
+    """prince princess duke duchess count countess earl marquis marquess baron baroness
+    viscount lord lady princesse duc duchesse comte comtesse marquise baronne vicomte
+    vicomtesse graf gräfin fürst fürstin herzog herzogin freiherr prinz prinzessin
+    erzherzog""".split()
+)
+PARTICLES: frozenset[str] = frozenset(
+    "de d' d’ du des of von van der den zu la le di da del della ten ter".split()
+)
+DETERMINERS: dict[str, frozenset[str]] = {
+    "en": frozenset("the a an".split()),
+    "fr": frozenset("le la les l' l’ un une".split()),
+    "de": frozenset("der die das den dem des ein eine einen einem".split()),
+}
+POSSESSIVES = frozenset(["'s", "’s", "'", "’", "s'", "s’"])
+HYPHENS = ("¬", "-", "⸗")
+RELABEL_FROM = frozenset(["ORG", "GPE", "LOC", "NORP", "FAC", "MISC", "PRODUCT"])
+MAX_LEFT = 6  # tokens a title chain may add (e.g. "le vice-président du conseil fédéral")
+MAX_ADJ = 2  # adjectives between a title and the name: "président français", "conseiller fédéral"
+
+
+def _key(token: Token) -> str:
+    return token.lower_.rstrip(".")
+
+
+class EntityRules:
+    """The `longue_entity_rules` component; each rule can be switched off in the config."""
+
+    def __init__(
+        self,
+        lang: str,
+        person_label: str,
+        *,
+        extend_titles: bool = True,
+        strip: bool = True,
+        drop_lowercase: bool = True,
+        join_hyphenated: bool = True,
+        relabel_titled: bool = True,
+        extra_titles: Iterable[str] = (),
+    ) -> None:
+        self.lang = lang
+        self.person = person_label
+        self.titles = TITLES.get(lang, frozenset()) | frozenset(t.lower() for t in extra_titles)
+        self.determiners = DETERMINERS.get(lang, frozenset())
+        self.extend_titles = extend_titles
+        self.strip = strip
+        self.drop_lowercase = drop_lowercase
+        self.join_hyphenated = join_hyphenated
+        self.relabel_titled = relabel_titled
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        if not ents:
+            return doc
+        out: list[Span] = []
+        for i, ent in enumerate(ents):
+            span: Span | None = ent
+            if self.strip:
+                span = self._strip(span)
+            if span is not None and self.drop_lowercase and self._lowercase(span):
+                span = None
+            if span is None:
+                continue
+            if self.join_hyphenated:
+                span = self._join_hyphen(span)
+            if self.extend_titles:
+                span = self._extend_left(span, ents, i)
+                if not self._has_name(span):
+                    continue  # "M." or "MM." tagged alone: a title is no mention of its own
+            out.append(span)
+        # a title entity absorbed by the next one overlaps it: the longer span is kept
+        doc.ents = filter_spans(out)
+        return doc
+
+    # -- rules ----------------------------------------------------------------------------
+
+    def _strip(self, span: Span) -> Span | None:
+        start, end = span.start, span.end
+        doc = span.doc
+        while start < end and (doc[start].is_punct or doc[start].lower_ in self.determiners):
+            start += 1
+        while end > start and (
+            doc[end - 1].lower_ in POSSESSIVES
+            or (doc[end - 1].is_punct and not doc[end - 1].text.endswith(HYPHENS))
+        ):
+            end -= 1
+        if start >= end:
+            return None
+        if (start, end) == (span.start, span.end):
+            return span
+        return Span(doc, start, end, label=span.label)
+
+    def _lowercase(self, span: Span) -> bool:
+        """No word of the span starts with a capital: an OCR fragment, not a name.
+
+        Only the span as a whole: French names of places and bodies start with a lowercase
+        common noun ("lac de Neuchâtel", "canton de Vaud", "avenue Kléber").
+        """
+        return not any(t.text[:1].isupper() for t in span)
+
+    def _join_hyphen(self, span: Span) -> Span:
+        doc = span.doc
+        last = doc[span.end - 1]
+        if span.end < len(doc) and last.text.endswith(HYPHENS) and len(last.text) > 1:
+            nxt = doc[span.end]
+            if nxt.text[:1].islower() and nxt.is_alpha:
+                return Span(doc, span.start, span.end + 1, label=span.label)
+        return span
+
+    def _is_title(self, token: Token) -> bool:
+        return _key(token) in self.titles and token.text[:1].isalpha()
+
+    def _has_name(self, span: Span) -> bool:
+        return any(not self._is_title(t) for t in span)
+
+    def _extend_left(self, span: Span, ents: list[Span], i: int) -> Span:
+        """Move the start left over a chain of titles (with adjectives or a particle between).
+
+        Person entities take the titles; ORG/GPE/LOC/NORP... entities that a title precedes or
+        starts become persons ("General [Saunders]" tagged ORG), other labels are left alone.
+        """
+        if not self.titles:
+            return span
+        doc = span.doc
+        label = span.label_
+        if label != self.person and label not in RELABEL_FROM:
+            return span
+        first_is_title = self._is_title(doc[span.start])
+        prev = ents[i - 1] if i > 0 else None  # may be a title-only entity ("M." tagged PER)
+        best = span.start
+        j = span.start - 1
+        adjectives = 0
+        particle = False
+        while j >= max(0, span.start - MAX_LEFT):
+            tok = doc[j]
+            in_prev = prev is not None and prev.start <= j < prev.end
+            if in_prev and self._has_name(prev):  # type: ignore[arg-type]
+                break
+            if not in_prev and tok.ent_iob_ in ("B", "I") and not self._is_title(tok):
+                break  # a token of another entity
+            if self._is_title(tok):
+                if particle and _key(tok) not in NOBILITY:
+                    break  # "president of [France]" is no person mention
+                best = j
+                adjectives = 0
+                particle = False
+            elif (
+                tok.lower_ in PARTICLES
+                and j == span.start - 1
+                and not first_is_title
+                and label in RELABEL_FROM  # "comte de [Chambord]" tagged LOC
+            ):
+                particle = True
+            elif tok.pos_ == "ADJ" and tok.text[:1].islower() and adjectives < MAX_ADJ:
+                adjectives += 1  # "conseiller fédéral [Arnold Koller]"
+            else:
+                break
+            j -= 1
+        if best == span.start:
+            if (
+                self.relabel_titled
+                and first_is_title
+                and label != self.person
+                and len(span) > 1
+                and span[1].text[:1].isupper()
+            ):
+                return Span(doc, span.start, span.end, label=self.person)
+            return span
+        if label != self.person and not self.relabel_titled:
+            return span
+        return Span(doc, best, span.end, label=self.person)
+
+
+def person_label(nlp: Language) -> str:
+    """PERSON for OntoNotes pipelines (English), PER for WikiNER ones (French, German...)."""
+    if "ner" in nlp.pipe_names:
+        labels = nlp.get_pipe("ner").labels  # type: ignore[attr-defined]
+        if "PERSON" in labels:
+            return "PERSON"
+        if "PER" in labels:
+            return "PER"
+    return "PERSON" if nlp.lang == "en" else "PER"
+
+
+@Language.factory(
+    COMPONENT,
+    default_config={
+        "extend_titles": True,
+        "strip": True,
+        "drop_lowercase": True,
+        "join_hyphenated": True,
+        "relabel_titled": True,
+        "extra_titles": [],
+    },
+    requires=["doc.ents"],
+    assigns=["doc.ents"],
+)
+def make_entity_rules(
+    nlp: Language,
+    name: str,
+    extend_titles: bool,
+    strip: bool,
+    drop_lowercase: bool,
+    join_hyphenated: bool,
+    relabel_titled: bool,
+    extra_titles: list[str],
+) -> EntityRules:
+    """spaCy factory: the rules for `nlp.lang`, with the pipeline's own person label."""
+    return EntityRules(
+        str(nlp.lang),
+        person_label(nlp),
+        extend_titles=extend_titles,
+        strip=strip,
+        drop_lowercase=drop_lowercase,
+        join_hyphenated=join_hyphenated,
+        relabel_titled=relabel_titled,
+        extra_titles=extra_titles,
+    )
+
+
+def add_entity_rules(nlp: Language, config: dict[str, Any] | None = None) -> bool:
+    """Add the rules right after `ner`; True when the pipeline runs them (added now or before).
+
+    A pipeline without `ner` (the blank fallback) has no entities to rewrite: False.
+    """
+    if COMPONENT in nlp.pipe_names:
+        return True
+    if "ner" not in nlp.pipe_names:
+        return False
+    nlp.add_pipe(COMPONENT, after="ner", config=config or {})
+    return True
