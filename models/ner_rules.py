@@ -41,13 +41,18 @@ from spacy.util import filter_spans
 
 COMPONENT = "longue_entity_rules"
 
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as running text (easier to read and extend than a list literal)."""
+    return frozenset(text.split())
+
+
 # Titles, honorifics and functions that HIPE includes in a person mention, lowercased and
 # without a final full stop ("Mr." and "Mr" both match "mr"). Functions that are also common
 # nouns ("general", "président") are listed: the rule only fires when the word stands right
 # before a person entity, where it is the person's title.
 TITLES: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        """mr mrs ms miss messrs mme mlle madame monsieur dr doctor rev reverend revd prof
+    "en": _words("""mr mrs ms miss messrs mme mlle madame monsieur dr doctor rev reverend revd prof
         professor gen general col colonel capt captain maj major lieut lt sergeant sgt corporal
         adm admiral commodore commander gov governor sen senator rep representative judge
         justice chief president secretary minister ambassador consul mayor sheriff attorney
@@ -56,41 +61,37 @@ TITLES: dict[str, frozenset[str]] = {
         bishop archbishop father brother sister deacon elder citizen hon honorable honourable
         esq squire chancellor marshal field general-in-chief lieutenant-general major-general
         brigadier brig-gen superintendent commissioner auditor treasurer deputy alderman
-        professor-elect president-elect mons monsieur herr frau signor senor don dona""".split()
-    ),
-    "fr": frozenset(
-        """m mm mme mmes mlle mlles monsieur messieurs madame mesdames mademoiselle me maître
+        professor-elect president-elect mons monsieur herr frau signor senor don dona"""),
+    "fr": _words("""m mm mme mmes mlle mlles monsieur messieurs madame mesdames mademoiselle
+        me maître
         mgr monseigneur dr docteur professeur prof général gén maréchal colonel lieutenant
         capitaine commandant amiral major sergent caporal président vice-président ministre
         secrétaire ambassadeur consul préfet sous-préfet maire syndic juge conseiller député
         sénateur gouverneur chancelier roi reine prince princesse duc duchesse comte comtesse
         marquis marquise baron baronne vicomte vicomtesse empereur impératrice tsar czar
         sultan pape cardinal évêque archevêque abbé chanoine curé pasteur père sœur frère
-        citoyen citoyenne sir lord lady herr frau don""".split()
-    ),
-    "de": frozenset(
-        """herr herrn frau fräulein frl dr prof professor graf gräfin fürst fürstin herzog
+        citoyen citoyenne sir lord lady herr frau don"""),
+    "de": _words("""herr herrn frau fräulein frl dr prof professor graf gräfin fürst fürstin herzog
         herzogin freiherr freifrau baron baronin könig königin kaiser kaiserin prinz prinzessin
         erzherzog general oberst oberstleutnant major hauptmann leutnant feldmarschall admiral
         minister bundesrat bundespräsident präsident kanzler reichskanzler bürgermeister
         stadtpräsident regierungsrat nationalrat ständerat pfarrer papst kardinal bischof
-        erzbischof abt pater bruder schwester sir lord lady monsieur madame""".split()
-    ),
+        erzbischof abt pater bruder schwester sir lord lady monsieur madame"""),
 }
 # Titles that take a nobiliary particle before a place or family name: "comte de Chambord".
-NOBILITY: frozenset[str] = frozenset(
-    """prince princess duke duchess count countess earl marquis marquess baron baroness
+NOBILITY: frozenset[str] = (
+    _words("""prince princess duke duchess count countess earl marquis marquess baron baroness
     viscount lord lady princesse duc duchesse comte comtesse marquise baronne vicomte
     vicomtesse graf gräfin fürst fürstin herzog herzogin freiherr prinz prinzessin
-    erzherzog""".split()
+    erzherzog""")
 )
-PARTICLES: frozenset[str] = frozenset(
-    "de d' d’ du des of von van der den zu la le di da del della ten ter".split()
+PARTICLES: frozenset[str] = _words(
+    "de d' d’ du des of von van der den zu la le di da del della ten ter"
 )
 DETERMINERS: dict[str, frozenset[str]] = {
-    "en": frozenset("the a an".split()),
-    "fr": frozenset("le la les l' l’ un une".split()),
-    "de": frozenset("der die das den dem des ein eine einen einem".split()),
+    "en": _words("the a an"),
+    "fr": _words("le la les l' l’ un une"),
+    "de": _words("der die das den dem des ein eine einen einem"),
 }
 POSSESSIVES = frozenset(["'s", "’s", "'", "’", "s'", "s’"])
 HYPHENS = ("¬", "-", "⸗")
