@@ -233,6 +233,12 @@ TOKEN_SCHEMA = pa.schema(
         pa.field("is_stop", pa.bool_()),
         pa.field("is_alpha", pa.bool_()),
         pa.field("word_confidence", pa.float32()),  # OCR word confidence where known
+        # syntax where the pipeline parses (null otherwise): the dependency relation, the
+        # `position` of the token's head in the same document (itself for a sentence root) and
+        # the morphological features in UD FEATS form ("Gender=Fem|Number=Sing"; "" if none)
+        pa.field("dep", pa.string()),
+        pa.field("head", pa.int32()),
+        pa.field("morph", pa.string()),
     ]
 )
 

@@ -19,8 +19,22 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import spacy
-from spacy.attrs import ENT_TYPE, IDX, IS_ALPHA, IS_SPACE, IS_STOP, LEMMA, LENGTH, POS, SENT_START
+from spacy.attrs import (
+    DEP,
+    ENT_TYPE,
+    HEAD,
+    IDX,
+    IS_ALPHA,
+    IS_SPACE,
+    IS_STOP,
+    LEMMA,
+    LENGTH,
+    MORPH,
+    POS,
+    SENT_START,
+)
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -32,6 +46,17 @@ logger = logging.getLogger(__name__)
 
 NORMALISE_STEPS: tuple[str, ...] = ("long_s", "ligatures", "apostrophes", "uv_ij", "eol_hyphens")
 FALLBACKS: tuple[str, ...] = ("blank", "error")
+PROFILES: tuple[str, ...] = ("full", "fast")
+# A `models` value that asks for spaCy's blank pipeline on purpose (tokenizer, sentencizer and
+# the `components` listed), e.g. German, which no installable package covers.
+BLANK = "blank"
+# Components the `components` setting can name: factory name -> module that registers it.
+COMPONENT_MODULES: dict[str, str] = {
+    "longue_lookup_lemmatizer": "models.nlp",
+    "longue_hanta": "models.german",
+    "longue_lemma_exceptions": "models.lemma_fixes",
+    "longue_entity_rules": "models.ner_rules",
+}
 
 
 class ModelUnavailable(RuntimeError):
@@ -52,6 +77,15 @@ class NlpConfig:
     # batch of novels is cut down to this, whatever batch_size says
     batch_chars: int = 100_000
     normalise: tuple[str, ...] = ("long_s", "ligatures", "apostrophes")
+    # "full": every component of the package; "fast": no parser (its `senter` gives sentences),
+    # so no dep/head columns, for collections that do not need syntax
+    profile: str = "full"
+    # components added after the package's own, per language ("*": every language), in order:
+    # factory names of COMPONENT_MODULES (German tagger, lemma exceptions, entity rules, ...)
+    components: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # a trained NER pipeline directory per language (`longue train-ner`), sourced into the
+    # language's pipeline when present; absent -> reported, no NER from it
+    ner_models: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # bad config fails loudly, before any worker starts
@@ -64,8 +98,23 @@ class NlpConfig:
             raise ValueError(f"nlp fallback {self.fallback!r}: use one of {FALLBACKS}")
         if self.batch_size < 1 or self.max_chars < 1000 or self.batch_chars < 1000:
             raise ValueError("nlp batch_size must be >= 1, max_chars and batch_chars >= 1000")
+        if self.profile not in PROFILES:
+            raise ValueError(f"nlp profile {self.profile!r}: use one of {PROFILES}")
+        components = {str(k): tuple(v or ()) for k, v in dict(self.components).items()}
+        unknown = sorted({c for v in components.values() for c in v} - set(COMPONENT_MODULES))
+        if unknown:
+            raise ValueError(
+                f"nlp components: unknown {unknown}; available: {', '.join(COMPONENT_MODULES)}"
+            )
+        object.__setattr__(self, "components", components)
+        object.__setattr__(self, "ner_models", {str(k): str(v) for k, v in self.ner_models.items()})
         object.__setattr__(self, "disable", tuple(self.disable))
         object.__setattr__(self, "normalise", tuple(self.normalise))
+
+    def extra_components(self, lang: str) -> tuple[str, ...]:
+        """The components added to `lang`'s pipeline: its own list, then the "*" list."""
+        own = self.components.get(lang, ())
+        return own + tuple(c for c in self.components.get("*", ()) if c not in own)
 
     def __hash__(self) -> int:  # the models dict would make the generated hash fail
         return hash(
@@ -77,6 +126,9 @@ class NlpConfig:
                 self.max_chars,
                 self.normalise,
                 self.batch_chars,
+                self.profile,
+                tuple(sorted(self.components.items())),
+                tuple(sorted(self.ner_models.items())),
             )
         )
 
@@ -343,22 +395,30 @@ def mark_paragraph_starts(doc: Doc) -> Doc:
     return doc
 
 
-_PIPELINES: dict[tuple[str, str | None, tuple[str, ...], str], tuple[Language, dict[str, Any]]]
-_PIPELINES = {}
+_PIPELINES: dict[tuple[Any, ...], tuple[Language, dict[str, Any]]] = {}
 
 
 def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any]]:
-    """The pipeline for `lang` (cached per process) and a description of what actually runs."""
+    """The pipeline for `lang` (cached per process) and a description of what actually runs.
+
+    The description says which package (name, version, author) and which components ran, and
+    what each language gets: lemmas, POS, morphology, parse, entities (the stage metrics and
+    the README report it per language).
+    """
     requested = config.models.get(lang)
-    key = (lang, requested, config.disable, config.fallback)
+    extra = config.extra_components(lang)
+    ner_path = config.ner_models.get(lang)
+    key = (lang, requested, config.disable, config.fallback, config.profile, extra, ner_path)
     cached = _PIPELINES.get(key)
     if cached is not None:
         return cached[0], dict(cached[1])  # a copy: callers may annotate it
     reason = None
     nlp = None
-    if requested:
+    if requested == BLANK:
+        nlp = _blank(lang)[0]
+    elif requested:
         try:
-            nlp = spacy.load(requested, exclude=list(config.disable))
+            nlp = _load_package(requested, config)
         except (OSError, ImportError, ValueError) as exc:
             reason = f"{requested} cannot be loaded: {str(exc).splitlines()[0][:200]}"
             if config.fallback == "error":
@@ -367,15 +427,32 @@ def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any
         reason = f"no model configured for language {lang!r}"
         if config.fallback == "error":
             raise ModelUnavailable(reason)
-    if nlp is not None:
+    if nlp is not None and requested != BLANK:
         if not ({"parser", "senter", "sentencizer"} & set(nlp.pipe_names)):
             nlp.add_pipe("sentencizer", first=True)
         nlp.add_pipe("longue_paragraph_starts", first=True)
+        meta = nlp.meta
         desc: dict[str, Any] = {
             "language": lang,
             "requested": requested,
             "loaded": requested,
-            "version": f"{requested} {nlp.meta.get('version', '')}".strip(),
+            "version": f"{requested} {meta.get('version', '')}".strip(),
+            "package": {
+                "name": f"{meta.get('lang', '')}_{meta.get('name', '')}",
+                "version": meta.get("version"),
+                "author": meta.get("author"),
+                "license": meta.get("license"),
+            },
+            "fallback": False,
+            "reason": None,
+        }
+    elif nlp is not None:
+        desc = {
+            "language": lang,
+            "requested": requested,
+            "loaded": f"blank:{nlp.lang}",
+            "version": f"spacy {_version('spacy')}",
+            "package": None,
             "fallback": False,
             "reason": None,
         }
@@ -388,15 +465,71 @@ def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any
             "loaded": loaded,
             "version": f"spacy {_version('spacy')}; spacy-lookups-data "
             f"{_version('spacy-lookups-data')}",
+            "package": None,
             "fallback": True,
             "reason": reason,
         }
+    desc["ner_model"] = _attach_ner(nlp, lang, ner_path) if ner_path else None
+    for name in extra:
+        importlib.import_module(COMPONENT_MODULES[name])  # registers the factory
+        if name not in nlp.pipe_names:
+            nlp.add_pipe(name)
+    if extra:
+        desc["loaded"] += "+" + "+".join(extra)
     if config.max_chars >= nlp.max_length:
         nlp.max_length = config.max_chars + 1
     desc["lemma_index_sets"] = _index_as_sets(nlp)
     desc["components"] = list(nlp.pipe_names)
+    desc["profile"] = config.profile
+    desc["annotates"] = _annotates(nlp)
     _PIPELINES[key] = (nlp, desc)
     return nlp, dict(desc)
+
+
+def _load_package(name: str, config: NlpConfig) -> Language:
+    """spacy.load with the profile: "fast" leaves the parser out and turns `senter` on."""
+    exclude = list(config.disable)
+    if config.profile == "fast" and "parser" not in exclude:
+        exclude.append("parser")
+    nlp = spacy.load(name, exclude=exclude)
+    if config.profile == "fast" and "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    return nlp
+
+
+def _attach_ner(nlp: Language, lang: str, path: str) -> dict[str, Any]:
+    """Source a trained NER (`longue train-ner`) into the pipeline; say what happened."""
+    if not Path(path).exists():
+        logger.warning(
+            "nlp %s: trained NER %s is absent, so %s gets no entities from it: train it with "
+            "`longue train-ner --from-params` (needs the training data)",
+            lang,
+            path,
+            lang,
+        )
+        return {"path": path, "attached": False, "reason": "absent: run longue train-ner"}
+    from models.train_ner import attach_ner
+
+    return {"path": path, "attached": True, "description": attach_ner(nlp, path)}
+
+
+# What a pipeline gives each token, decided from its components (what the metrics report).
+_ANNOTATES: dict[str, tuple[str, ...]] = {
+    "lemma": ("lemmatizer", "trainable_lemmatizer", "longue_lookup_lemmatizer", "longue_hanta"),
+    "pos": ("tagger", "morphologizer", "longue_hanta"),
+    "morph": ("morphologizer", "longue_hanta"),
+    "parse": ("parser",),
+    "entities": ("ner",),
+}
+
+
+def _annotates(nlp: Language) -> dict[str, bool]:
+    names = set(nlp.pipe_names)
+    out = {what: bool(names & set(by)) for what, by in _ANNOTATES.items()}
+    # the English tagger gives morphology through the attribute ruler's tag map
+    if "tagger" in names and "attribute_ruler" in names:
+        out["morph"] = True
+    return out
 
 
 def _index_as_sets(nlp: Language) -> int:
@@ -424,8 +557,8 @@ def _index_as_sets(nlp: Language) -> int:
     return converted
 
 
-def _load_blank(lang: str) -> tuple[Language, str]:
-    """spacy.blank(lang) + sentencizer + lookup lemmatizer when spacy-lookups-data has a table."""
+def _blank(lang: str) -> tuple[Language, str]:
+    """spacy.blank(lang) (or "xx") + sentencizer + paragraph starts."""
     try:
         nlp = spacy.blank(lang)
         name = f"blank:{lang}"
@@ -434,6 +567,12 @@ def _load_blank(lang: str) -> tuple[Language, str]:
         name = "blank:xx"
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("longue_paragraph_starts")
+    return nlp, name
+
+
+def _load_blank(lang: str) -> tuple[Language, str]:
+    """The fallback: blank + lookup lemmatizer when spacy-lookups-data has a table."""
+    nlp, name = _blank(lang)
     if _has_lookup_table(str(nlp.lang)):
         nlp.add_pipe("longue_lookup_lemmatizer")
         name += "+lookups"
@@ -459,7 +598,20 @@ def _version(package: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Annotation
 
-_ATTRS = [IDX, LENGTH, LEMMA, POS, ENT_TYPE, IS_STOP, IS_ALPHA, IS_SPACE, SENT_START]
+_ATTRS = [
+    IDX,
+    LENGTH,
+    LEMMA,
+    POS,
+    ENT_TYPE,
+    IS_STOP,
+    IS_ALPHA,
+    IS_SPACE,
+    SENT_START,
+    HEAD,
+    DEP,
+    MORPH,
+]
 _TOKEN_COLUMNS = TOKEN_SCHEMA.remove(TOKEN_SCHEMA.get_field_index("doc_id"))
 
 
@@ -500,7 +652,13 @@ def _add_chunk(state: _DocState, nlp: Language, doc: Doc, offset: int) -> None:
     if len(sent_start):
         sent_start[0] = True
     sentence = np.cumsum(sent_start)
-    arr, sentence = arr[keep], sentence[keep]
+    # a kept token's head as a position among the kept tokens (whitespace tokens are dropped;
+    # a head that was whitespace, which spaCy's parser does not produce for words, is null)
+    parsed = doc.has_annotation("DEP")
+    head_of = np.arange(len(keep), dtype=np.int64) + arr[:, 9].astype(np.int64)
+    head_ok = keep[head_of]
+    heads = (np.cumsum(keep) - 1 + state.n_tokens)[head_of]
+    arr, sentence, heads, head_ok = arr[keep], sentence[keep], heads[keep], head_ok[keep]
     n = len(arr)
     if n:
         # sentences made only of whitespace vanish with it: renumber densely
@@ -527,6 +685,7 @@ def _add_chunk(state: _DocState, nlp: Language, doc: Doc, offset: int) -> None:
                 pa.array(arr[:, 5].astype(bool), pa.bool_()),
                 pa.array(is_alpha, pa.bool_()),
                 pa.nulls(n, pa.float32()),
+                *_syntax(nlp, doc, arr, heads, head_ok, parsed),
             ],
             schema=_TOKEN_COLUMNS,
         )
@@ -541,6 +700,25 @@ def _add_chunk(state: _DocState, nlp: Language, doc: Doc, offset: int) -> None:
         state.entities.append((state.text[s[0] : e[0]], ent.label_, int(s[0]), int(e[0])))
     state.n_entities += len(doc.ents)
     state.n_chunks += 1
+
+
+def _syntax(
+    nlp: Language, doc: Doc, arr: np.ndarray, heads: np.ndarray, head_ok: np.ndarray, parsed: bool
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """The dep, head and morph columns of the kept tokens; nulls where nothing assigned them."""
+    n = len(arr)
+    if parsed:
+        dep = _strings(nlp, arr[:, 10], zero_is_null=True)
+        head = pa.array(heads.astype(np.int32), pa.int32(), mask=~head_ok)
+    else:
+        dep, head = pa.nulls(n, pa.string()), pa.nulls(n, pa.int32())
+    if doc.has_annotation("MORPH"):
+        morph = _strings(nlp, arr[:, 11], zero_is_null=True)
+        # spaCy writes an empty feature set as "_" (CoNLL-U's null); the column uses ""
+        morph = pc.if_else(pc.equal(morph, "_"), "", morph)
+    else:
+        morph = pa.nulls(n, pa.string())
+    return dep, head, morph
 
 
 def _to_original(

