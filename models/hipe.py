@@ -148,7 +148,9 @@ def _spans_from_iob(
         prefix, _, kind = label.partition("-")
         continues = prefix == "I" and current is not None and current[2] == kind
         if current is not None and not continues:
-            spans.append(Span(offsets[current[0]][0], offsets[current[1]][1], current[2], current[3]))
+            spans.append(
+                Span(offsets[current[0]][0], offsets[current[1]][1], current[2], current[3])
+            )
             current = None
         if prefix == "B" or (prefix == "I" and current is None):  # a stray I- starts a span
             link = links[i] if links[i] not in ("_", "") else None
@@ -168,8 +170,14 @@ def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float | int]:
     p = tp / n_pred if n_pred else 0.0
     r = tp / n_gold if n_gold else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"p": round(p, 4), "r": round(r, 4), "f1": round(f, 4), "tp": tp,
-            "n_pred": n_pred, "n_gold": n_gold}
+    return {
+        "p": round(p, 4),
+        "r": round(r, 4),
+        "f1": round(f, 4),
+        "tp": tp,
+        "n_pred": n_pred,
+        "n_gold": n_gold,
+    }
 
 
 def score(
