@@ -100,8 +100,28 @@ _HANTA_STTS = {"PROAV": "PAV", "NNA": "NN", "NNI": "NN", "UNKNOWN": "XY"}
 # Separable particles that are also prepositions: UD German-GSD tags them ADP ("kommt an"),
 # the others ADV ("fest", "zurück", "ein").
 _PREPOSITIONS = frozenset(
-    "ab an auf aus bei durch entgegen gegen hinter mit nach neben statt über um unter "
-    "vor wider zu zwischen".split()
+    [
+        "ab",
+        "an",
+        "auf",
+        "aus",
+        "bei",
+        "durch",
+        "entgegen",
+        "gegen",
+        "hinter",
+        "mit",
+        "nach",
+        "neben",
+        "statt",
+        "über",
+        "um",
+        "unter",
+        "vor",
+        "wider",
+        "zu",
+        "zwischen",
+    ]
 )
 
 _FEATS_BY_TAG: dict[str, str] = {
@@ -158,8 +178,8 @@ _PERSONAL: dict[str, tuple[str, str]] = {
     "sich": ("sich", "Person=3"),
 }
 
-_ARTICLES_DEF = frozenset("der die das dem den des".split())
-_ARTICLES_IND = frozenset("ein eine einer eines einem einen".split())
+_ARTICLES_DEF = frozenset(["der", "die", "das", "dem", "den", "des"])
+_ARTICLES_IND = frozenset(["ein", "eine", "einer", "eines", "einem", "einen"])
 
 
 class HantaTagger:
@@ -245,8 +265,29 @@ def _stts(hanta_tag: str) -> str:
 
 # Names of weekdays and months are proper nouns in UD German-GSD (STTS tags them NN).
 _CALENDAR = frozenset(
-    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag januar jänner "
-    "februar märz april mai juni juli august september oktober november dezember".split()
+    [
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonnabend",
+        "sonntag",
+        "januar",
+        "jänner",
+        "februar",
+        "märz",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "dezember",
+    ]
 )
 # "alle", "alles", "allem" are determiners in UD German, used alone or not (STTS: PIS/PIAT).
 
@@ -262,10 +303,14 @@ def _upos(tag: str, text: str, stts: list[str], i: int, tokens: Iterable[Token])
         return "DET"
     if tag == "PTKVZ" and text.lower() in _PREPOSITIONS:
         return "ADP"
-    if tag.startswith("VA") and tag != "VAPP" and _is_haben(text):
-        # haben is an auxiliary only with a participle (or infinitive) in its clause
-        if not _clause_has(stts, i, _NONFINITE):
-            return "VERB"
+    # haben is an auxiliary only with a participle (or infinitive) in its clause
+    if (
+        tag.startswith("VA")
+        and tag != "VAPP"
+        and _is_haben(text)
+        and not _clause_has(stts, i, _NONFINITE)
+    ):
+        return "VERB"
     return upos
 
 
