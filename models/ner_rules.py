@@ -32,6 +32,7 @@ languages without a list get rules 1-3 and 5 only with the English/French partic
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -93,10 +94,28 @@ DETERMINERS: dict[str, frozenset[str]] = {
     "fr": _words("le la les l' l’ un une"),
     "de": _words("der die das den dem des ein eine einen einem"),
 }
+# Functions written after a person's name, in apposition ("E. A. Sherman, Auditor of Dakota
+# Territory", "Louis Thorens, vice-président"): the titles plus nouns of office that do not
+# stand before a name.
+FUNCTIONS: dict[str, frozenset[str]] = {
+    "en": _words("""agent clerk clk editor speaker member chairman manager director cashier
+        inspector engineer surveyor collector registrar postmaster proprietor publisher
+        pastor rector principal teacher"""),
+    "fr": _words("""secrétaire-adjoint questeur questeurs membre directeur rédacteur correspondant
+        ingénieur caissier trésorier vice-présidente présidente inspecteur instituteur
+        notaire avocat banquier négociant fabricant architecte commissaire délégué"""),
+    "de": _words("""direktor redaktor redakteur mitglied ingenieur kassier sekretär"""),
+}
+# words that end a function's tail: conjunctions, relatives, prepositions of place and time
+STOP_RIGHT = _words(
+    "and or who which at in on for from to et ou qui à en pour sur dans und oder der"
+)
+ROMAN = re.compile(r"^[IVXLC]+$")
 POSSESSIVES = frozenset(["'s", "’s", "'", "’", "s'", "s’"])
 HYPHENS = ("¬", "-", "⸗")
 RELABEL_FROM = frozenset(["ORG", "GPE", "LOC", "NORP", "FAC", "MISC", "PRODUCT"])
 MAX_LEFT = 6  # tokens a title chain may add (e.g. "le vice-président du conseil fédéral")
+MAX_RIGHT = 12  # tokens a function in apposition may add: ", secretary of the state board"
 MAX_ADJ = 2  # adjectives between a title and the name: "président français", "conseiller fédéral"
 
 
@@ -117,6 +136,8 @@ class EntityRules:
         drop_lowercase: bool = True,
         join_hyphenated: bool = True,
         relabel_titled: bool = True,
+        extend_functions: bool = True,
+        drop_numerals: bool = True,
         extra_titles: Iterable[str] = (),
     ) -> None:
         self.lang = lang
@@ -128,6 +149,9 @@ class EntityRules:
         self.drop_lowercase = drop_lowercase
         self.join_hyphenated = join_hyphenated
         self.relabel_titled = relabel_titled
+        self.extend_functions = extend_functions
+        self.drop_numerals = drop_numerals
+        self.functions = self.titles | FUNCTIONS.get(lang, frozenset())
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
@@ -140,6 +164,8 @@ class EntityRules:
                 span = self._strip(span)
             if span is not None and self.drop_lowercase and self._lowercase(span):
                 span = None
+            if span is not None and self.drop_numerals and self._numeral(span):
+                span = None
             if span is None:
                 continue
             if self.join_hyphenated:
@@ -148,6 +174,8 @@ class EntityRules:
                 span = self._extend_left(span, ents, i)
                 if not self._has_name(span):
                     continue  # "M." or "MM." tagged alone: a title is no mention of its own
+            if self.extend_functions and span.label_ == self.person:
+                span = self._extend_right(span)
             out.append(span)
         # a title entity absorbed by the next one overlaps it: the longer span is kept
         doc.ents = filter_spans(out)
@@ -178,6 +206,41 @@ class EntityRules:
         common noun ("lac de Neuchâtel", "canton de Vaud", "avenue Kléber").
         """
         return not any(t.text[:1].isupper() for t in span)
+
+    def _numeral(self, span: Span) -> bool:
+        """A Roman numeral or a single letter alone ("II", "I", "S"): no name."""
+        if len(span) != 1:
+            return False
+        text = span.text.rstrip(".")
+        return len(text) < 2 or ROMAN.match(text) is not None
+
+    def _extend_right(self, span: Span) -> Span:
+        """Take in a function in apposition after a person's name, up to the next punctuation.
+
+        ", <function> [of/de ...]": the comma must be followed directly by a word of office, and
+        that word not by a name ("King John, King Henry" are two persons); the tail stops at
+        punctuation, a new sentence, a conjunction or a preposition of place or time ("Treasurer
+        of said County at Milford" keeps "at Milford" out).
+        """
+        doc = span.doc
+        end = span.end
+        if end + 1 >= len(doc) or doc[end].text != ",":
+            return span
+        function = doc[end + 1]
+        if not (function.is_alpha and _key(function) in self.functions):
+            return span
+        stop = end + 2
+        if stop < len(doc) and doc[stop].ent_iob_ == "B":
+            return span  # the title of the next person
+        limit = min(len(doc), end + 1 + MAX_RIGHT)
+        while stop < limit:
+            tok = doc[stop]
+            if tok.is_punct or tok.is_sent_start or tok.lower_ in STOP_RIGHT:
+                break
+            stop += 1
+        while doc[stop - 1].pos_ in ("ADP", "DET", "CCONJ") and stop - 1 > end + 1:
+            stop -= 1  # no dangling "of the"
+        return Span(doc, span.start, stop, label=span.label)
 
     def _join_hyphen(self, span: Span) -> Span:
         doc = span.doc
@@ -271,6 +334,8 @@ def person_label(nlp: Language) -> str:
         "drop_lowercase": True,
         "join_hyphenated": True,
         "relabel_titled": True,
+        "extend_functions": True,
+        "drop_numerals": True,
         "extra_titles": [],
     },
     requires=["doc.ents"],
@@ -284,6 +349,8 @@ def make_entity_rules(
     drop_lowercase: bool,
     join_hyphenated: bool,
     relabel_titled: bool,
+    extend_functions: bool,
+    drop_numerals: bool,
     extra_titles: list[str],
 ) -> EntityRules:
     """spaCy factory: the rules for `nlp.lang`, with the pipeline's own person label."""
@@ -295,6 +362,8 @@ def make_entity_rules(
         drop_lowercase=drop_lowercase,
         join_hyphenated=join_hyphenated,
         relabel_titled=relabel_titled,
+        extend_functions=extend_functions,
+        drop_numerals=drop_numerals,
         extra_titles=extra_titles,
     )
 
