@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import shared_path  # tests/ is on sys.path (rootdir conftest, no package)
 
 from models.hipe import (
     COLUMNS,
@@ -19,7 +20,6 @@ from models.hipe import (
     score,
     spans_from_entities,
 )
-from tests.conftest import shared_path
 
 HEADER = "\t".join(COLUMNS)
 
