@@ -101,16 +101,23 @@ def display_path(path: Path) -> str:
 def entity_rules(lang: str, config: nlp_models.NlpConfig, on: bool) -> Iterator[list[str]]:
     """The cached pipeline of `lang`, with the entity rules running or not; yields its components.
 
-    The rules are added once (add_entity_rules does nothing when load_pipeline has already put
-    them in); a variant without them disables them for the duration only.
+    When load_pipeline has already put the rules in (params), they are used as they are, or
+    disabled for the duration; otherwise they are added for the duration and removed after, so
+    the per-process pipeline cache that annotate() shares is left as it was found.
     """
     nlp, _desc = nlp_models.load_pipeline(lang, config)
-    add_entity_rules(nlp)
-    if on or COMPONENT not in nlp.pipe_names:
-        yield list(nlp.pipe_names)
-        return
-    with nlp.select_pipes(disable=[COMPONENT]):
-        yield list(nlp.pipe_names)
+    present = COMPONENT in nlp.pipe_names
+    if on and not present:
+        add_entity_rules(nlp)
+    try:
+        if present and not on:
+            with nlp.select_pipes(disable=[COMPONENT]):
+                yield list(nlp.pipe_names)
+        else:
+            yield list(nlp.pipe_names)
+    finally:
+        if not present and COMPONENT in nlp.pipe_names:
+            nlp.remove_pipe(COMPONENT)
 
 
 def predict(
