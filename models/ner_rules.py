@@ -113,6 +113,15 @@ STOP_RIGHT = _words(
 ROMAN = re.compile(r"^[IVXLC]+$")
 POSSESSIVES = frozenset(["'s", "’s", "'", "’", "s'", "s’"])
 HYPHENS = ("¬", "-", "⸗")
+# A name right after a preposition of place is a place ("at Breda", "in Leyden", "à Kloten")
+# when the model called it a person, an organisation or MISC; the place label of the pipeline
+# (GPE for OntoNotes, LOC for WikiNER) is given instead.
+PLACE_PREPOSITIONS: dict[str, frozenset[str]] = {
+    "en": _words("in at near"),
+    "fr": _words("à"),
+    "de": _words("in zu nach bei"),
+}
+PLACE_FROM = frozenset(["PERSON", "PER", "ORG", "MISC"])
 RELABEL_FROM = frozenset(["ORG", "GPE", "LOC", "NORP", "FAC", "MISC", "PRODUCT"])
 MAX_LEFT = 6  # tokens a title chain may add (e.g. "le vice-président du conseil fédéral")
 MAX_RIGHT = 12  # tokens a function in apposition may add: ", secretary of the state board"
@@ -138,6 +147,7 @@ class EntityRules:
         relabel_titled: bool = True,
         extend_functions: bool = True,
         drop_numerals: bool = True,
+        places_after_prepositions: bool = True,
         extra_titles: Iterable[str] = (),
     ) -> None:
         self.lang = lang
@@ -151,6 +161,10 @@ class EntityRules:
         self.relabel_titled = relabel_titled
         self.extend_functions = extend_functions
         self.drop_numerals = drop_numerals
+        self.place_prepositions = (
+            PLACE_PREPOSITIONS.get(lang, frozenset()) if places_after_prepositions else frozenset()
+        )
+        self.place = "GPE" if person_label == "PERSON" else "LOC"
         self.functions = self.titles | FUNCTIONS.get(lang, frozenset())
 
     def __call__(self, doc: Doc) -> Doc:
@@ -174,6 +188,8 @@ class EntityRules:
                 span = self._extend_left(span, ents, i)
                 if not self._has_name(span):
                     continue  # "M." or "MM." tagged alone: a title is no mention of its own
+            if self.place_prepositions and span.label_ in PLACE_FROM:
+                span = self._place_after_preposition(span)
             if self.extend_functions and span.label_ == self.person:
                 span = self._extend_right(span)
             out.append(span)
@@ -206,6 +222,15 @@ class EntityRules:
         common noun ("lac de Neuchâtel", "canton de Vaud", "avenue Kléber").
         """
         return not any(t.text[:1].isupper() for t in span)
+
+    def _place_after_preposition(self, span: Span) -> Span:
+        """ "at [Breda]" tagged PERSON -> GPE/LOC; a titled person ("at Mr. X's") stays."""
+        doc = span.doc
+        if span.start == 0 or doc[span.start - 1].lower_ not in self.place_prepositions:
+            return span
+        if any(self._is_title(t) for t in span):
+            return span
+        return Span(doc, span.start, span.end, label=self.place)
 
     def _numeral(self, span: Span) -> bool:
         """A Roman numeral or a single letter alone ("II", "I", "S"): no name."""
@@ -336,6 +361,7 @@ def person_label(nlp: Language) -> str:
         "relabel_titled": True,
         "extend_functions": True,
         "drop_numerals": True,
+        "places_after_prepositions": True,
         "extra_titles": [],
     },
     requires=["doc.ents"],
@@ -351,6 +377,7 @@ def make_entity_rules(
     relabel_titled: bool,
     extend_functions: bool,
     drop_numerals: bool,
+    places_after_prepositions: bool,
     extra_titles: list[str],
 ) -> EntityRules:
     """spaCy factory: the rules for `nlp.lang`, with the pipeline's own person label."""
@@ -364,6 +391,7 @@ def make_entity_rules(
         relabel_titled=relabel_titled,
         extend_functions=extend_functions,
         drop_numerals=drop_numerals,
+        places_after_prepositions=places_after_prepositions,
         extra_titles=extra_titles,
     )
 

@@ -93,7 +93,7 @@ def test_function_before_a_place_is_not_a_person(en: Language) -> None:
 def test_determiners_possessives_and_fragments(en: Language) -> None:
     doc = with_ents(
         en,
-        "Mr. Van Buren's friends in the United States saw moun¬ tains near Harri¬ son.",
+        "Mr. Van Buren's friends in the United States saw moun¬ tains and Harri¬ son.",
         [
             ("Van Buren's", "PERSON"),
             ("the United States", "GPE"),
@@ -249,3 +249,23 @@ def test_cost_is_per_entity_not_per_token(en: Language) -> None:
     assert ents(component(long.copy())) == [("Mr. Seward", "PERSON"), ("Gen. Jackson", "PERSON")]
     # 20,000 more tokens; a per-token pass in Python would cost milliseconds
     assert cost(long) < cost(short) + 0.005
+
+
+def test_name_after_a_preposition_of_place(en: Language, fr: Language) -> None:
+    doc = with_ents(
+        en,
+        "The committee met at Breda, and Mr. Burr wrote to Breda from Leyden.",
+        [("Breda", "PERSON"), ("Burr", "PERSON"), ("Breda", "PERSON"), ("Leyden", "ORG")],
+    )
+    assert ents(rules(en)(doc)) == [
+        ("Breda", "GPE"),  # "at Breda"
+        ("Mr. Burr", "PERSON"),
+        ("Breda", "PERSON"),  # "to" is no preposition of place: left as the model said
+        ("Leyden", "ORG"),  # nor "from"
+    ]
+    doc = with_ents(
+        fr, "Il est arrivé à Kloten avec M. Dufour.", [("Kloten", "MISC"), ("Dufour", "PER")]
+    )
+    assert ents(rules(fr)(doc)) == [("Kloten", "LOC"), ("M. Dufour", "PER")]
+    doc = with_ents(fr, "Il est arrivé à Kloten.", [("Kloten", "MISC")])
+    assert ents(rules(fr, places_after_prepositions=False)(doc)) == [("Kloten", "MISC")]
