@@ -34,12 +34,25 @@ from spacy.tokens import Span as SpacySpan
 from spacy.vocab import Vocab
 from thinc.api import Config
 
-from models.hipe import HipeDoc, Span, read_hipe, score
+from models.hipe import SPACY_TO_HIPE, HipeDoc, Span, read_hipe, score
 
 # HIPE coarse types trained and scored -> spaCy labels (the WikiNER labels of fr_core_news_*, so
 # a French base model keeps its label set and SPACY_TO_HIPE maps them back).
 LABELS: dict[str, str] = {"pers": "PER", "loc": "LOC", "org": "ORG"}
-HIPE_OF_LABEL: dict[str, str] = {v: k for k, v in LABELS.items()}
+# A base pipeline with OntoNotes labels (en_core_web_*) keeps them: HIPE types become its labels.
+ONTONOTES_LABELS: dict[str, str] = {"pers": "PERSON", "loc": "GPE", "org": "ORG"}
+# Predicted labels -> HIPE types, for either label set.
+HIPE_OF_LABEL: dict[str, str] = dict(SPACY_TO_HIPE)
+
+
+def labels_for(nlp: Language) -> dict[str, str]:
+    """HIPE type -> label: the base's own naming when its ner already has one (no duplicates)."""
+    if "ner" in nlp.pipe_names:
+        known = set(nlp.get_pipe("ner").labels)
+        if "PERSON" in known and "PER" not in known:
+            return dict(ONTONOTES_LABELS)
+    return dict(LABELS)
+
 
 TRAIN_COMMAND = (
     "longue train-ner --lang de --train ../shared/corpora/ner/hipe2020/"
@@ -100,7 +113,9 @@ class TrainingDataError(ValueError):
 # Conversion
 
 
-def hipe_doc_to_doc(hdoc: HipeDoc, vocab: Vocab, sentences: bool = True) -> Doc:
+def hipe_doc_to_doc(
+    hdoc: HipeDoc, vocab: Vocab, sentences: bool = True, labels: dict[str, str] | None = None
+) -> Doc:
     """One HIPE document as a spaCy Doc on its gold tokens, pers/loc/org as PER/LOC/ORG.
 
     Every other token is explicitly outside ("O", not missing), so the model learns that
@@ -115,7 +130,7 @@ def hipe_doc_to_doc(hdoc: HipeDoc, vocab: Vocab, sentences: bool = True) -> Doc:
     )
     ents = []
     for span in hdoc.spans:
-        label = LABELS.get(span.label)
+        label = (labels or LABELS).get(span.label)
         if label is None:
             continue
         ent = doc.char_span(span.start, span.end, label=label, alignment_mode="strict")
@@ -129,7 +144,10 @@ def hipe_doc_to_doc(hdoc: HipeDoc, vocab: Vocab, sentences: bool = True) -> Doc:
 
 
 def retokenized_doc(
-    hdoc: HipeDoc, nlp: Language, normalise: Callable[[str], tuple[str, Any]] | None = None
+    hdoc: HipeDoc,
+    nlp: Language,
+    normalise: Callable[[str], tuple[str, Any]] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> tuple[Doc, np.ndarray | None]:
     """The document's text as the pipeline tokenizes it, gold entities projected on it.
 
@@ -141,7 +159,7 @@ def retokenized_doc(
     doc = nlp.make_doc(text)
     ents: list[SpacySpan] = []
     for span in hdoc.spans:
-        label = LABELS.get(span.label)
+        label = (labels or LABELS).get(span.label)
         if label is None:
             continue
         start, end = _to_normalised(mapping, span.start, span.end)
@@ -187,7 +205,9 @@ def split_doc(doc: Doc, max_tokens: int) -> list[Doc]:
     return pieces
 
 
-def read_annotations(path: str | Path, vocab: Vocab) -> tuple[list[Doc], list[HipeDoc] | None]:
+def read_annotations(
+    path: str | Path, vocab: Vocab, labels: dict[str, str] | None = None
+) -> tuple[list[Doc], list[HipeDoc] | None]:
     """Docs of a HIPE .tsv or a spaCy .spacy file (and the HIPE documents, for HIPE scoring)."""
     path = Path(path)
     if not path.is_file():
@@ -204,7 +224,7 @@ def read_annotations(path: str | Path, vocab: Vocab) -> tuple[list[Doc], list[Hi
             ) from exc
         if not hdocs:
             raise TrainingDataError(f"{path}: no documents (no token lines) in this HIPE file")
-        return [hipe_doc_to_doc(h, vocab) for h in hdocs], hdocs
+        return [hipe_doc_to_doc(h, vocab, labels=labels) for h in hdocs], hdocs
     if suffix == ".spacy":
         try:
             docs = list(DocBin().from_disk(path).get_docs(vocab))
@@ -339,6 +359,7 @@ def train_ner(
     eval_frequency: int = 200,
     chunk_tokens: int = 300,
     dehyphenate: bool = False,
+    tokens: str = "gold",
     name: str | None = None,
     version: str = "1.0.0",
     progress: bool = True,
@@ -348,7 +369,17 @@ def train_ner(
     `dehyphenate` trains on text with OCR line-end hyphens ("verlän¬ gernden") joined, as
     `models.nlp.normalise_text(..., ("eol_hyphens",))` would join them before annotation; the
     meta records it so that the annotation stage can turn the same step on.
+
+    `tokens="pipeline"` trains on what the annotation stage will see: the pipeline's own
+    tokenizer on the (normalised) text, gold entities projected onto its tokens, sentences from
+    spaCy's sentencizer, as `models.nlp` runs it (never cutting a gold entity). HIPE's gold tokens
+    split every abbreviation ("St", ".", "Gallen") and its sentences come from PySBD, neither
+    of which the pipeline reproduces. Dehyphenated text has no gold tokens, so it implies it.
     """
+    if tokens not in ("gold", "pipeline"):
+        raise ValueError(f"tokens must be 'gold' or 'pipeline', not {tokens!r}")
+    if dehyphenate:
+        tokens = "pipeline"
     from spacy.cli.train import train as spacy_train
 
     train_paths = [Path(p) for p in train_files]
@@ -358,13 +389,20 @@ def train_ner(
     nlp_base = spacy.load(base) if base else spacy.blank(lang)
     lang = str(nlp_base.lang)
     normalise = eol_normaliser() if dehyphenate else None
+    labels = labels_for(nlp_base)
+
+    sentencizer = None
+    if tokens == "pipeline":
+        from spacy.pipeline import Sentencizer
+
+        sentencizer = Sentencizer()
 
     def convert(path: Path) -> tuple[list[Doc], list[HipeDoc] | None]:
-        docs, hdocs = read_annotations(path, nlp_base.vocab)
-        if dehyphenate and hdocs is not None:
-            docs = [retokenized_doc(h, nlp_base, normalise)[0] for h in hdocs]
-            for d, h in zip(docs, hdocs, strict=True):
-                _sentences_from_gold(d, h, normalise)
+        docs, hdocs = read_annotations(path, nlp_base.vocab, labels)
+        if sentencizer is not None and hdocs is not None:
+            docs = [retokenized_doc(h, nlp_base, normalise, labels)[0] for h in hdocs]
+            for d in docs:
+                _sentences_outside_entities(d, sentencizer)
         return docs, hdocs
 
     train_docs: list[Doc] = []
@@ -425,7 +463,8 @@ def train_ner(
             "patience": patience,
             "chunk_tokens": chunk_tokens,
             "normalise": ["eol_hyphens"] if dehyphenate else [],
-            "labels": LABELS,
+            "tokens": tokens,
+            "labels": labels,
             "dev_scores": scores,
             "seconds": round(time.time() - started, 1),
         }
@@ -444,16 +483,12 @@ def _listens(nlp: Language) -> bool:
     return "Listener" in str(tok2vec.get("@architectures", ""))
 
 
-def _sentences_from_gold(doc: Doc, hdoc: HipeDoc, normalise: Any) -> None:
-    """Copy the gold sentence starts onto a re-tokenized doc (tokens starting at those chars)."""
-    _, mapping = normalise(hdoc.text) if normalise else (hdoc.text, None)
-    starts = {
-        _to_normalised(mapping, s, s + 1)[0]
-        for (s, _e), first in zip(hdoc.tokens, hdoc.sentence_starts, strict=True)
-        if first
-    }
-    for token in doc:
-        token.is_sent_start = token.idx in starts or token.i == 0
+def _sentences_outside_entities(doc: Doc, sentencizer: Any) -> None:
+    """The sentencizer's sentence starts, except inside a gold entity (ner could not learn it)."""
+    iobs = [t.ent_iob_ for t in doc]
+    starts = [bool(t.is_sent_start) for t in sentencizer(doc)]
+    for token, iob, start in zip(doc, iobs, starts, strict=True):
+        token.is_sent_start = start and iob != "I"
 
 
 def _replace_dir(new: Path, out: Path) -> None:
@@ -532,35 +567,27 @@ def evaluate(
         ]
         return {"gold_tokens": score(gold, pred)}
     gold = [h.spans for h in hdocs]
-    # gold tokens: what the model can do when tokenization is right
-    pred_gold = []
-    for h in hdocs:
-        if normalise is None:
-            d = Doc(nlp.vocab, words=h.words, spaces=h.spaces)
-            pred_gold.append(predicted_spans(ner(d)))
-        else:
-            # the dehyphenated text has no gold tokens; fall back to the pipeline's tokens
-            d, mapping = retokenized_doc(h, nlp, normalise)
-            pred_gold.append(predicted_spans(ner(_clear_ents(d)), mapping))
-    # re-tokenized: the pipeline's own tokenizer + a sentencizer, as models.nlp runs it
+    # the pipeline as models.nlp runs it: its own tokenizer, a sentencizer, then the ner (which
+    # does not let an entity cross a sentence start, so sentences matter to the scores)
     runner = spacy.blank(str(nlp.lang))
     runner.tokenizer = nlp.tokenizer
     runner.add_pipe("sentencizer")
     runner.add_pipe("ner", source=nlp)
-    pred_retok = []
+    pred_gold = []  # gold tokens and sentences: what the model does on perfect segmentation
+    pred_retok = []  # re-tokenized: how the annotation stage will really see the text
     for h in hdocs:
         text, mapping = normalise(h.text) if normalise else (h.text, None)
         pred_retok.append(predicted_spans(runner(text), mapping))
+        if normalise is None:
+            d = Doc(nlp.vocab, words=h.words, spaces=h.spaces, sent_starts=h.sentence_starts)
+            pred_gold.append(predicted_spans(ner(d)))
+        else:  # the dehyphenated text has no gold tokens: the pipeline's own tokens
+            pred_gold.append(pred_retok[-1])
     return {
         "gold_tokens": score(gold, pred_gold),
         "retokenized": score(gold, pred_retok),
         "normalise": ["eol_hyphens"] if normalise else [],
     }
-
-
-def _clear_ents(doc: Doc) -> Doc:
-    doc.set_ents([], default="missing")
-    return doc
 
 
 def attach_ner(nlp: Language, path: str | Path, name: str = "ner") -> str:

