@@ -54,7 +54,8 @@ def _words(text: str) -> frozenset[str]:
 # before a person entity, where it is the person's title.
 TITLES: dict[str, frozenset[str]] = {
     "en": _words("""mr mrs ms miss messrs mme mlle madame monsieur dr doctor rev reverend revd prof
-        professor gen general col colonel capt captain maj major lieut lt sergeant sgt corporal
+        professor gen general col colonel capt captain maj major lieut lieutenant lt sergeant sgt
+        corporal
         adm admiral commodore commander gov governor sen senator rep representative judge
         justice chief president secretary minister ambassador consul mayor sheriff attorney
         king queen prince princess duke duchess count countess earl marquis marquess baron
@@ -110,6 +111,7 @@ FUNCTIONS: dict[str, frozenset[str]] = {
 STOP_RIGHT = _words(
     "and or who which at in on for from to et ou qui à en pour sur dans und oder der"
 )
+PREFIXES = _words("vice sous ex co pro vize")  # "vice-president", "sous-préfet", "Vize-Präsident"
 ROMAN = re.compile(r"^[IVXLC]+$")
 POSSESSIVES = frozenset(["'s", "’s", "'", "’", "s'", "s’"])
 HYPHENS = ("¬", "-", "⸗")
@@ -194,7 +196,9 @@ class EntityRules:
                 span = self._extend_right(span)
             out.append(span)
         # a title entity absorbed by the next one overlaps it: the longer span is kept
-        doc.ents = filter_spans(out)
+        out = filter_spans(out)
+        if [(e.start, e.end, e.label) for e in out] != [(e.start, e.end, e.label) for e in ents]:
+            doc.ents = out  # the setter walks every token: only when something changed
         return doc
 
     # -- rules ----------------------------------------------------------------------------
@@ -222,6 +226,16 @@ class EntityRules:
         common noun ("lac de Neuchâtel", "canton de Vaud", "avenue Kléber").
         """
         return not any(t.text[:1].isupper() for t in span)
+
+    def _inner_hyphen(self, tok: Token) -> bool:
+        """A hyphen written inside a word ("secrétaire-adjoint"), not a dash between words."""
+        doc = tok.doc
+        return (
+            tok.text in ("-", "‐")
+            and tok.i > 0
+            and not doc[tok.i - 1].whitespace_
+            and not tok.whitespace_
+        )
 
     def _place_after_preposition(self, span: Span) -> Span:
         """ "at [Breda]" tagged PERSON -> GPE/LOC; a titled person ("at Mr. X's") stays."""
@@ -252,7 +266,7 @@ class EntityRules:
         if end + 1 >= len(doc) or doc[end].text != ",":
             return span
         function = doc[end + 1]
-        if not (function.is_alpha and _key(function) in self.functions):
+        if not (function.text[:1].isalpha() and _key(function) in self.functions):
             return span
         stop = end + 2
         if stop < len(doc) and doc[stop].ent_iob_ == "B":
@@ -260,7 +274,9 @@ class EntityRules:
         limit = min(len(doc), end + 1 + MAX_RIGHT)
         while stop < limit:
             tok = doc[stop]
-            if tok.is_punct or tok.is_sent_start or tok.lower_ in STOP_RIGHT:
+            if tok.is_sent_start or tok.lower_ in STOP_RIGHT:
+                break
+            if tok.is_punct and not self._inner_hyphen(tok):  # "secrétaire-adjoint" goes on
                 break
             stop += 1
         while doc[stop - 1].pos_ in ("ADP", "DET", "CCONJ") and stop - 1 > end + 1:
@@ -322,6 +338,12 @@ class EntityRules:
                 particle = True
             elif tok.pos_ == "ADJ" and tok.text[:1].islower() and adjectives < MAX_ADJ:
                 adjectives += 1  # "conseiller fédéral [Arnold Koller]"
+            elif self._inner_hyphen(tok) and best == j + 1 and j > 0:
+                # "Lieutenant-General", "vice-president" split by the tokenizer
+                if _key(doc[j - 1]) in PREFIXES:
+                    best = j - 1
+                    j -= 2
+                    continue
             else:
                 break
             j -= 1
