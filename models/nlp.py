@@ -713,8 +713,9 @@ def _syntax(
     else:
         dep, head = pa.nulls(n, pa.string()), pa.nulls(n, pa.int32())
     if doc.has_annotation("MORPH"):
-        morph = _strings(nlp, arr[:, 11], zero_is_null=True)
-        # spaCy writes an empty feature set as "_" (CoNLL-U's null); the column uses ""
+        # a token of an analysed document without features (spaCy's "_", or nothing set by a
+        # component that sets only some tokens) has "", not null: null means "not analysed"
+        morph = _strings(nlp, arr[:, 11], zero_is_null=True).fill_null("")
         morph = pc.if_else(pc.equal(morph, "_"), "", morph)
     else:
         morph = pa.nulls(n, pa.string())

