@@ -115,6 +115,23 @@ PREFIXES = _words("vice sous ex co pro vize")  # "vice-president", "sous-préfet
 ROMAN = re.compile(r"^[IVXLC]+$")
 POSSESSIVES = frozenset(["'s", "’s", "'", "’", "s'", "s’"])
 HYPHENS = ("¬", "-", "⸗")
+# Common nouns that HIPE keeps in a place mention ("Coosa river", "Leesburg road", "city of
+# Springfield", "State of Massachusetts", "lac de Neuchâtel", "rue du Rhône"): after the name
+# (lowercase, English) or before it, directly or with "of"/"de".
+PLACE_AFTER: dict[str, frozenset[str]] = {
+    "en": _words("""river creek run branch road street avenue lane bridge ferry county township
+        parish district lake pond mountain mountains hill hills island islands bay harbor
+        harbour valley canal falls springs park square turnpike territory"""),
+}
+PLACE_BEFORE: dict[str, frozenset[str]] = {
+    "en": _words("city town village county state township port province district territory"),
+    "fr": _words("""ville canton commune lac mont île rue avenue boulevard quai château vallée
+        département district principauté"""),
+    "de": _words("kanton stadt"),
+}
+PLACE_LINK = _words("of de du des d' d’")
+# US state abbreviations after a place are part of it: "Essex county, Va.", "Harrisburg, Ill."
+STATE_ABBREVIATION_MAX = 6
 # A name right after a preposition of place is a place ("at Breda", "in Leyden", "à Kloten")
 # when the model called it a person, an organisation or MISC; the place label of the pipeline
 # (GPE for OntoNotes, LOC for WikiNER) is given instead.
@@ -123,6 +140,7 @@ PLACE_PREPOSITIONS: dict[str, frozenset[str]] = {
     "fr": _words("à"),
     "de": _words("in zu nach bei"),
 }
+PLACES = frozenset(["GPE", "LOC", "FAC"])
 PLACE_FROM = frozenset(["PERSON", "PER", "ORG", "MISC"])
 RELABEL_FROM = frozenset(["ORG", "GPE", "LOC", "NORP", "FAC", "MISC", "PRODUCT"])
 MAX_LEFT = 6  # tokens a title chain may add (e.g. "le vice-président du conseil fédéral")
@@ -150,6 +168,7 @@ class EntityRules:
         extend_functions: bool = True,
         drop_numerals: bool = True,
         places_after_prepositions: bool = True,
+        extend_places: bool = True,
         extra_titles: Iterable[str] = (),
     ) -> None:
         self.lang = lang
@@ -167,6 +186,9 @@ class EntityRules:
             PLACE_PREPOSITIONS.get(lang, frozenset()) if places_after_prepositions else frozenset()
         )
         self.place = "GPE" if person_label == "PERSON" else "LOC"
+        self.extend_places = extend_places
+        self.place_after = PLACE_AFTER.get(lang, frozenset())
+        self.place_before = PLACE_BEFORE.get(lang, frozenset())
         self.functions = self.titles | FUNCTIONS.get(lang, frozenset())
 
     def __call__(self, doc: Doc) -> Doc:
@@ -192,11 +214,15 @@ class EntityRules:
                     continue  # "M." or "MM." tagged alone: a title is no mention of its own
             if self.place_prepositions and span.label_ in PLACE_FROM:
                 span = self._place_after_preposition(span)
+            if self.extend_places and span.label_ in PLACES:
+                span = self._extend_place(span)
             if self.extend_functions and span.label_ == self.person:
                 span = self._extend_right(span)
             out.append(span)
         # a title entity absorbed by the next one overlaps it: the longer span is kept
         out = filter_spans(out)
+        if self.extend_places and self.lang == "en":
+            out = self._merge_state_abbreviations(out)
         if [(e.start, e.end, e.label) for e in out] != [(e.start, e.end, e.label) for e in ents]:
             doc.ents = out  # the setter walks every token: only when something changed
         return doc
@@ -206,7 +232,11 @@ class EntityRules:
     def _strip(self, span: Span) -> Span | None:
         start, end = span.start, span.end
         doc = span.doc
-        while start < end and (doc[start].is_punct or doc[start].lower_ in self.determiners):
+        while start < end and (
+            doc[start].is_punct
+            or doc[start].lower_ in self.determiners
+            or (len(doc[start].text) == 1 and doc[start].text.islower())  # OCR noise: "j City"
+        ):
             start += 1
         while end > start and (
             doc[end - 1].lower_ in POSSESSIVES
@@ -227,6 +257,42 @@ class EntityRules:
         """
         return not any(t.text[:1].isupper() for t in span)
 
+    def _extend_place(self, span: Span) -> Span:
+        """ "Coosa [river]", "[city of] Springfield", "[lac de] Neuchâtel" (see PLACE_AFTER)."""
+        doc = span.doc
+        start, end = span.start, span.end
+        if end < len(doc) and doc[end].text[:1].islower() and doc[end].lower_ in self.place_after:
+            end += 1
+        j = start - 1
+        if j >= 0 and doc[j].lower_ in PLACE_LINK:
+            j -= 1
+        if j >= 0 and doc[j].lower_ in self.place_before and doc[j].ent_iob_ == "O":
+            start = j
+        if (start, end) == (span.start, span.end):
+            return span
+        return Span(doc, start, end, label=span.label)
+
+    def _merge_state_abbreviations(self, spans: list[Span]) -> list[Span]:
+        """ "[Essex county], [Va.]" -> one place: the state written after the town."""
+        out: list[Span] = []
+        for span in spans:
+            last = out[-1] if out else None
+            if (
+                last is not None
+                and last.label_ in PLACES
+                and span.label_ in PLACES
+                and len(span) == 1
+                and span.text.endswith(".")
+                and len(span.text) <= STATE_ABBREVIATION_MAX
+                and span.text[:1].isupper()
+                and span.start == last.end + 1
+                and span.doc[last.end].text == ","
+            ):
+                out[-1] = Span(span.doc, last.start, span.end, label=last.label)
+                continue
+            out.append(span)
+        return out
+
     def _inner_hyphen(self, tok: Token) -> bool:
         """A hyphen written inside a word ("secrétaire-adjoint"), not a dash between words."""
         doc = tok.doc
@@ -238,9 +304,13 @@ class EntityRules:
         )
 
     def _place_after_preposition(self, span: Span) -> Span:
-        """ "at [Breda]" tagged PERSON -> GPE/LOC; a titled person ("at Mr. X's") stays."""
+        """A bare name after "at", "in", "near", "à" tagged PERSON/ORG/MISC is a place.
+
+        Not after an article ("in the [Senate]" is an institution), nor a titled person.
+        """
         doc = span.doc
-        if span.start == 0 or doc[span.start - 1].lower_ not in self.place_prepositions:
+        j = span.start - 1
+        if j < 0 or doc[j].lower_ not in self.place_prepositions:
             return span
         if any(self._is_title(t) for t in span):
             return span
@@ -384,6 +454,7 @@ def person_label(nlp: Language) -> str:
         "extend_functions": True,
         "drop_numerals": True,
         "places_after_prepositions": True,
+        "extend_places": True,
         "extra_titles": [],
     },
     requires=["doc.ents"],
@@ -400,6 +471,7 @@ def make_entity_rules(
     extend_functions: bool,
     drop_numerals: bool,
     places_after_prepositions: bool,
+    extend_places: bool,
     extra_titles: list[str],
 ) -> EntityRules:
     """spaCy factory: the rules for `nlp.lang`, with the pipeline's own person label."""
@@ -414,6 +486,7 @@ def make_entity_rules(
         extend_functions=extend_functions,
         drop_numerals=drop_numerals,
         places_after_prepositions=places_after_prepositions,
+        extend_places=extend_places,
         extra_titles=extra_titles,
     )
 

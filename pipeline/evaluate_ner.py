@@ -12,8 +12,8 @@ says `skipped` with the reason and the stage succeeds.
 
 Each file is annotated as the nlp stage annotates a collection: models.nlp.annotate with the
 NlpConfig of params.yaml `nlp` (pipeline.nlp.config_from_params), on the text the gold tokens
-spell, in the file's language, plus the entity rules of models.ner_rules (added after `ner` when
-load_pipeline has not already added them). spaCy labels map to HIPE's coarse types with
+spell, in the file's language, with the components params.yaml adds (the entity rules of
+models.ner_rules among them). spaCy labels map to HIPE's coarse types with
 models.hipe.SPACY_TO_HIPE; scores are strict and fuzzy micro P/R/F1 over pers/loc/org, overall
 and per type. `--compare` scores the steps one at a time on the same files -- the stock model,
 + the configured normalisation, + the entity rules -- on all documents and on the even/odd
@@ -98,19 +98,20 @@ def display_path(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def entity_rules(lang: str, config: nlp_models.NlpConfig, on: bool) -> Iterator[list[str]]:
-    """The cached pipeline of `lang`, with the entity rules running or not; yields its components.
+def entity_rules(lang: str, config: nlp_models.NlpConfig, on: bool | None) -> Iterator[list[str]]:
+    """The cached pipeline of `lang` with the entity rules as asked; yields its components.
 
-    When load_pipeline has already put the rules in (params), they are used as they are, or
-    disabled for the duration; otherwise they are added for the duration and removed after, so
-    the per-process pipeline cache that annotate() shares is left as it was found.
+    on=None: as params.yaml configures it (what the nlp stage runs). on=True/False: with or
+    without the rules whatever params say; rules that load_pipeline put in are disabled for the
+    duration, rules it did not are added for the duration and removed after, so the
+    per-process pipeline cache that annotate() shares is left as it was found.
     """
     nlp, _desc = nlp_models.load_pipeline(lang, config)
     present = COMPONENT in nlp.pipe_names
     if on and not present:
         add_entity_rules(nlp)
     try:
-        if present and not on:
+        if present and on is False:
             with nlp.select_pipes(disable=[COMPONENT]):
                 yield list(nlp.pipe_names)
         else:
@@ -121,7 +122,7 @@ def entity_rules(lang: str, config: nlp_models.NlpConfig, on: bool) -> Iterator[
 
 
 def predict(
-    docs: list[HipeDoc], lang: str, config: nlp_models.NlpConfig, rules: bool
+    docs: list[HipeDoc], lang: str, config: nlp_models.NlpConfig, rules: bool | None = None
 ) -> tuple[list[list[Span]], dict[str, Any]]:
     """HIPE spans predicted for each document, and what ran (model, components, fallback)."""
     with entity_rules(lang, config, rules) as components:
@@ -168,7 +169,7 @@ def evaluate_file(
     docs = read_hipe(path)
     lang = file_language(path, docs, default_language)
     gold = [d.spans for d in docs]
-    pred, used = predict(docs, lang, config, rules=True)
+    pred, used = predict(docs, lang, config)  # exactly what the nlp stage runs
     result: dict[str, Any] = {
         "path": display_path(path),
         "language": lang,

@@ -81,7 +81,7 @@ def test_stage_scores_a_file_with_compare_and_is_deterministic(tmp_path: Path) -
     assert report["status"] == "ok"
     (entry,) = report["files"].values()
     assert entry["language"] == "fr" and entry["n_docs"] == 3 and entry["n_gold"] == 8
-    assert entry["model"] == "fr_core_news_sm" and entry["ner"] is True
+    assert entry["model"].startswith("fr_core_news_sm") and entry["ner"] is True
     assert "longue_entity_rules" in entry["components"]
     assert set(entry["compare"]) == {"stock", "normalise", "rules"}
     assert "longue_entity_rules" not in entry["compare"]["stock"]["components"]
@@ -144,7 +144,7 @@ def test_french_dev_reaches_the_measured_level(tmp_path: Path) -> None:
     out = tmp_path / "fr.json"
     assert stage.main(["--gold", str(gold), "--out", str(out)]) == 0
     (entry,) = json.loads(out.read_text(encoding="utf-8"))["files"].values()
-    if entry["model"] != "fr_core_news_sm":
+    if not entry["model"].startswith("fr_core_news_sm"):
         pytest.skip(f"params.yaml runs {entry['model']} for French")
     assert entry["scores"]["strict"]["f1"] >= 0.57
     assert entry["scores"]["fuzzy"]["f1"] >= 0.69

@@ -294,3 +294,24 @@ def test_hyphenated_titles_and_functions(en: Language, fr: Language) -> None:
         ("Lieutenant-General Smith", "PERSON"),
         ("vice-president Brown", "PERSON"),
     ]
+
+
+def test_place_nouns_and_state_abbreviations(en: Language, fr: Language) -> None:
+    doc = with_ents(
+        en,
+        "He lives in the city of Springfield, near the Coosa river, in Essex county, Va. now.",
+        [("Springfield", "GPE"), ("Coosa", "LOC"), ("Essex county", "GPE"), ("Va.", "GPE")],
+    )
+    assert ents(rules(en)(doc)) == [
+        ("city of Springfield", "GPE"),
+        ("Coosa river", "LOC"),
+        ("Essex county, Va.", "GPE"),  # the state written after the place is part of it
+    ]
+    doc = with_ents(
+        fr,
+        "Il habite le canton de Vaud, au bord du lac Léman.",
+        [("Vaud", "LOC"), ("Léman", "LOC")],
+    )
+    assert ents(rules(fr)(doc)) == [("canton de Vaud", "LOC"), ("lac Léman", "LOC")]
+    doc = with_ents(en, "He lives in the city of Springfield.", [("Springfield", "GPE")])
+    assert ents(rules(en, extend_places=False)(doc)) == [("Springfield", "GPE")]
