@@ -185,7 +185,7 @@ _ARTICLES_IND = frozenset(["ein", "eine", "einer", "eines", "einem", "einen"])
 class HantaTagger:
     """spaCy component: STTS tag, UPOS, morphology and lemma per token with HanTa."""
 
-    def __init__(self, model: str = "morphmodel_ger.pgz", cache_size: int = 500_000) -> None:
+    def __init__(self, model: str = "morphmodel_ger.pgz", cache_size: int = 100_000) -> None:
         from HanTa import HanoverTagger
 
         self.tagger = HanoverTagger.HanoverTagger(model)
@@ -337,7 +337,7 @@ def _clause_has(stts: list[str], i: int, wanted: frozenset[str]) -> bool:
 
 @Language.factory(
     "longue_hanta",
-    default_config={"model": "morphmodel_ger.pgz", "cache_size": 500_000},
+    default_config={"model": "morphmodel_ger.pgz", "cache_size": 100_000},
     assigns=["token.tag", "token.pos", "token.morph", "token.lemma"],
     requires=["token.is_sent_start"],
 )

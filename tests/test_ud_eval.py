@@ -118,6 +118,28 @@ def test_scores_and_conventions(tmp_path) -> None:
     json.dumps(r)  # the stage writes it as JSON
 
 
+def test_stage_skips_without_the_folder(tmp_path) -> None:
+    from models.nlp import NlpConfig
+    from pipeline import evaluate_ud
+
+    report = evaluate_ud.run(tmp_path / "absent", NlpConfig())
+    assert report["files"] == {} and "absent" in report["skipped"]
+    (tmp_path / "empty").mkdir()
+    assert "no .conllu" in evaluate_ud.run(tmp_path / "empty", NlpConfig())["skipped"]
+
+
+def test_stage_scores_each_file_with_its_language_pipeline(tmp_path) -> None:
+    from models.nlp import NlpConfig
+    from pipeline import evaluate_ud
+
+    (tmp_path / "fr_test-ud-dev.conllu").write_text(CONLLU, encoding="utf-8")
+    report = evaluate_ud.run(tmp_path, NlpConfig())  # no model configured: blank French
+    result = report["files"]["fr_test-ud-dev.conllu"]
+    assert result["language"] == "fr" and result["words"] == 16
+    assert report["pipelines"]["fr"]["fallback"] is True
+    assert "words_per_second" not in result  # the report is deterministic
+
+
 def test_language_of() -> None:
     assert ud_eval.language_of("de_gsd-ud-dev.conllu") == "de"
     assert ud_eval.language_of("/x/fr_gsd-ud-test.conllu") == "fr"
