@@ -169,6 +169,7 @@ class EntityRules:
         drop_numerals: bool = True,
         places_after_prepositions: bool = True,
         extend_places: bool = True,
+        drop_generic_orgs: bool = True,
         extra_titles: Iterable[str] = (),
     ) -> None:
         self.lang = lang
@@ -187,6 +188,7 @@ class EntityRules:
         )
         self.place = "GPE" if person_label == "PERSON" else "LOC"
         self.extend_places = extend_places
+        self.drop_generic_orgs = drop_generic_orgs
         self.place_after = PLACE_AFTER.get(lang, frozenset())
         self.place_before = PLACE_BEFORE.get(lang, frozenset())
         self.functions = self.titles | FUNCTIONS.get(lang, frozenset())
@@ -216,6 +218,8 @@ class EntityRules:
                 span = self._place_after_preposition(span)
             if self.extend_places and span.label_ in PLACES:
                 span = self._extend_place(span)
+            if self.drop_generic_orgs and self._generic_org(span):
+                continue
             if self.extend_functions and span.label_ == self.person:
                 span = self._extend_right(span)
             out.append(span)
@@ -315,6 +319,12 @@ class EntityRules:
         if any(self._is_title(t) for t in span):
             return span
         return Span(doc, span.start, span.end, label=self.place)
+
+    def _generic_org(self, span: Span) -> bool:
+        """A one-word ORG that the tagger reads as a common noun ("the Senate", "le Parlement",
+        "le Conseil", "Taxes"): a generic reference to an institution, not a name (HIPE leaves
+        these out), or a capitalised word taken for one. Pipelines without a tagger: kept."""
+        return span.label_ == "ORG" and len(span) == 1 and span[0].pos_ == "NOUN"
 
     def _numeral(self, span: Span) -> bool:
         """A Roman numeral or a single letter alone ("II", "I", "S"): no name."""
@@ -455,6 +465,7 @@ def person_label(nlp: Language) -> str:
         "drop_numerals": True,
         "places_after_prepositions": True,
         "extend_places": True,
+        "drop_generic_orgs": True,
         "extra_titles": [],
     },
     requires=["doc.ents"],
@@ -472,6 +483,7 @@ def make_entity_rules(
     drop_numerals: bool,
     places_after_prepositions: bool,
     extend_places: bool,
+    drop_generic_orgs: bool,
     extra_titles: list[str],
 ) -> EntityRules:
     """spaCy factory: the rules for `nlp.lang`, with the pipeline's own person label."""
@@ -487,6 +499,7 @@ def make_entity_rules(
         drop_numerals=drop_numerals,
         places_after_prepositions=places_after_prepositions,
         extend_places=extend_places,
+        drop_generic_orgs=drop_generic_orgs,
         extra_titles=extra_titles,
     )
 

@@ -315,3 +315,12 @@ def test_place_nouns_and_state_abbreviations(en: Language, fr: Language) -> None
     assert ents(rules(fr)(doc)) == [("canton de Vaud", "LOC"), ("lac Léman", "LOC")]
     doc = with_ents(en, "He lives in the city of Springfield.", [("Springfield", "GPE")])
     assert ents(rules(en, extend_places=False)(doc)) == [("Springfield", "GPE")]
+
+
+def test_generic_one_word_institutions_are_dropped(fr: Language) -> None:
+    text = "Le Parlement a voté la loi, et le Conseil fédéral a siégé à Berne."
+    doc = with_ents(fr, text, [("Parlement", "ORG"), ("Conseil fédéral", "ORG"), ("Berne", "LOC")])
+    assert doc[1].pos_ == "NOUN"  # what the rule reads: the tagger's common noun
+    assert ents(rules(fr)(doc)) == [("Conseil fédéral", "ORG"), ("Berne", "LOC")]
+    doc = with_ents(fr, text, [("Parlement", "ORG")])
+    assert ents(rules(fr, drop_generic_orgs=False)(doc)) == [("Parlement", "ORG")]
