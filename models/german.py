@@ -31,11 +31,15 @@ fixed (HanTa's own analysis is per word given the tag). Tags are not cached (con
 from __future__ import annotations
 
 import functools
+import logging
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
+
+logger = logging.getLogger(__name__)
 
 # STTS (as UD German-GSD writes XPOS) -> UPOS, the majority UPOS of each tag in UD German-GSD
 # (dev set counts in the comments where the choice is not obvious).
@@ -206,8 +210,12 @@ class HantaTagger:
         return doc
 
     def _tag(self, tokens: list[Token]) -> None:
-        # HanTa's Viterbi pass; an exception on an odd token would lose the whole document
-        tags = self.tagger.tag_sent([t.text for t in tokens], taglevel=0)
+        try:
+            tags = self.tagger.tag_sent([t.text for t in tokens], taglevel=0)
+        except (KeyError, IndexError, ValueError) as exc:
+            # never seen on UD or HIPE text; one odd sentence must not stop a corpus run
+            logger.warning("HanTa failed on a sentence of %d tokens: %s", len(tokens), exc)
+            tags = ["XY"] * len(tokens)
         stts = [
             _stts(tag) if any(c.isalnum() for c in t.text) or tag.startswith("$") else "$("
             for t, tag in zip(tokens, tags, strict=True)
@@ -215,6 +223,8 @@ class HantaTagger:
         for i, (token, tag) in enumerate(zip(tokens, stts, strict=True)):
             token.tag_ = tag
             token.pos_ = _upos(tag, token.text, stts, i, tokens)
+            if tag == "$(" and _is_symbol(token.text):
+                token.pos_ = "SYM"  # "€", "%", "+", emoji: symbols, not punctuation
             lemma, feats = self._lemma(token.text, tag, tags[i])
             token.lemma_ = lemma
             if feats:
@@ -252,10 +262,17 @@ class HantaTagger:
             genitive = text.endswith("s") and not text.endswith(("ss", "ß")) and len(text) > 3
             return text[:-1] if genitive and lemma.lower() == text[:-1].lower() else text
         if tag in ("NN", "TRUNC"):
-            if lemma[:1].islower() and text[:1].isupper():
-                lemma = lemma[:1].upper() + lemma[1:]
-            return lemma
+            # HanTa lowercases, then capitalises the first letter: the form's own capitals
+            # come back on the part the lemma shares with it ("ABC-Waffen" -> "ABC-Waffe")
+            k = 0
+            while k < min(len(lemma), len(text)) and lemma[k].lower() == text[k].lower():
+                k += 1
+            return text[:k] + lemma[k:]
         return lemma.lower()
+
+
+def _is_symbol(text: str) -> bool:
+    return unicodedata.category(text[0]) in ("Sc", "Sm", "So")  # not Sk: the ``quote``
 
 
 def _stts(hanta_tag: str) -> str:
