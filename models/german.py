@@ -228,7 +228,7 @@ class HantaTagger:
             lemma, feats = self._lemma(token.text, tag, tags[i])
             token.lemma_ = lemma
             if feats:
-                token.set_morph(feats)
+                token.set_morph(feats)  # type: ignore[attr-defined]
 
     def _lemma(self, text: str, tag: str, hanta_tag: str) -> tuple[str, str]:
         lower = text.lower()
@@ -242,11 +242,12 @@ class HantaTagger:
             if lower in _ARTICLES_IND:
                 return "ein", "Definite=Ind|PronType=Art"
         key = (text, hanta_tag)
-        lemma = self.lemmas.get(key)
-        if lemma is None:
-            lemma = self._hanta_lemma(text, hanta_tag, tag)
-            if len(self.lemmas) < self.cache_size:
-                self.lemmas[key] = lemma
+        cached = self.lemmas.get(key)
+        if cached is not None:
+            return cached, feats
+        lemma = self._hanta_lemma(text, hanta_tag, tag)
+        if len(self.lemmas) < self.cache_size:
+            self.lemmas[key] = lemma
         return lemma, feats
 
     def _hanta_lemma(self, text: str, hanta_tag: str, tag: str) -> str:

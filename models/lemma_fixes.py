@@ -252,10 +252,10 @@ class LemmaExceptions:
             else:
                 morph.pop("Gender", None)  # dative clitic: to him or to her
         if morph != before:
-            token.set_morph(morph or None)
+            token.set_morph(morph or None)  # type: ignore[attr-defined]
 
     def _feminine_noun(self, token: Token, lower: str, lemma: str) -> str:
-        if token.morph.get("Gender") == ["Masc"] or lemma == lower:
+        if token.morph.to_dict().get("Gender") == "Masc" or lemma == lower:
             return lemma
         singulars = [lower]
         if lower.endswith(("s", "x")):
