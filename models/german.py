@@ -226,6 +226,8 @@ class HantaTagger:
             if tag == "$(" and _is_symbol(token.text):
                 token.pos_ = "SYM"  # "€", "%", "+", emoji: symbols, not punctuation
             lemma, feats = self._lemma(token.text, tag, tags[i])
+            if tag == "PPER" and lemma == "sie":
+                lemma, feats = _sie(tokens, stts, i, feats)
             token.lemma_ = lemma
             if feats:
                 token.set_morph(feats)  # type: ignore[attr-defined]
@@ -270,6 +272,37 @@ class HantaTagger:
                 k += 1
             return text[:k] + lemma[k:]
         return lemma.lower()
+
+
+_SUBJECTS = frozenset(["ich", "du", "er", "es", "wir", "ihr", "man"])
+_FINITE = frozenset(["VVFIN", "VAFIN", "VMFIN"])
+
+
+def _sie(tokens: list[Token], stts: list[str], i: int, feats: str) -> tuple[str, str]:
+    """ "sie" is she, they or (capitalised mid-sentence) polite "Sie": keep what shows.
+
+    A capital "Sie" not at the start of a sentence is the polite form (lemma "Sie",
+    Person=2|Polite=Form), by German spelling. Otherwise, when "sie" is the subject of a finite
+    verb next to it ("sie sagte", "dann sagte sie", not "ich sehe sie"), the verb's ending gives
+    the number: third person plural ends in -n ("sagten", "haben", "können") or is "sind",
+    the singular does not ("sagt", "sagte", "hat", "kann") -> Gender=Fem|Number=Sing: she.
+    Without such a verb, only Person=3 is set: HanTa gives no agreement to decide on.
+    """
+    text = tokens[i].text
+    if text == "Sie" and i > 0 and not stts[i - 1].startswith("$"):
+        return "Sie", "Person=2|Polite=Form|PronType=Prs"
+    verb = None
+    if i + 1 < len(tokens) and stts[i + 1] in _FINITE:
+        verb = tokens[i + 1].text.lower()
+    elif i > 0 and stts[i - 1] in _FINITE:
+        before = [t.text.lower() for t in tokens[max(0, i - 4) : i - 1]]
+        if not _SUBJECTS.intersection(before):  # "ich sehe sie": sie is the object
+            verb = tokens[i - 1].text.lower()
+    if verb is None:
+        return "sie", feats
+    if verb.endswith("n") or verb == "sind":
+        return "sie", "Case=Nom|Number=Plur|Person=3|PronType=Prs"
+    return "sie", "Case=Nom|Gender=Fem|Number=Sing|Person=3|PronType=Prs"
 
 
 def _is_symbol(text: str) -> bool:

@@ -64,3 +64,14 @@ def test_gsd_dev_targets(nlp) -> None:  # type: ignore[no-untyped-def]
     r = evaluate(nlp, shared_path("ud", "de_gsd-ud-dev.conllu"))
     assert r["upos"] >= 0.93
     assert r["lemma_content"] >= 0.96
+
+
+def test_sie_she_they_or_polite(nlp) -> None:  # type: ignore[no-untyped-def]
+    she = nlp("Gestern hatte sie keine Zeit.")[2]
+    assert she.morph.get("Gender") == ["Fem"] and she.morph.get("Number") == ["Sing"]
+    they = nlp("Die Kinder, sie spielen.")[3]
+    assert they.morph.get("Number") == ["Plur"] and they.morph.get("Gender") == []
+    polite = nlp("Können Sie mir helfen?")[1]
+    assert (polite.lemma_, polite.morph.get("Polite")) == ("Sie", ["Form"])
+    obj = nlp("Ich sehe sie nicht.")[2]  # an object: the verb agrees with "ich", not with her
+    assert obj.morph.get("Number") == [] and obj.lemma_ == "sie"
