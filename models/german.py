@@ -24,6 +24,11 @@ The component runs after the tokenizer and the sentencizer, one HanTa call per s
   convention is a table (personal and reflexive pronouns -> the nominative, "ihm" -> "er",
   "uns" -> "wir"; articles -> "der"/"ein"), and nouns/proper nouns keep their capital.
 
+Measured on UD German-GSD dev (models.ud_eval, benchmarks/bench_ud_variants.py): UPOS 0.952,
+lemmas 0.979 all words / 0.970 content words (0.961 case-sensitive), against 0 / 0.877 / 0.910
+for the blank pipeline's lookups; about 5 k tokens per CPU second on unseen newspaper text,
+30 k once the per-word memos are warm.
+
 Lemmas are cached per (word, STTS tag): the lemma depends on the tag only, which the sentence
 fixed (HanTa's own analysis is per word given the tag). Tags are not cached (context).
 """
