@@ -34,7 +34,12 @@ French (`fr`), in this order, each only where its condition holds:
 English (`en`): a plural proper noun (tag NNPS) left as its own lemma is singularised by the
 English noun rules ("Palestinians" -> "Palestinian", "Buses" -> "Bus"), as UD English does.
 
-Each rule is measured on the UD dev sets (models.ud_eval), never fitted to their word lists.
+Each rule is measured on the UD dev sets (models.ud_eval), never fitted to their word lists:
+content-word lemma accuracy fr_core_news_sm 0.947 -> 0.957, fr_core_news_md 0.963 -> 0.972,
+en_core_web_sm 0.961 -> 0.965; all-word accuracy moves by -0.001 in French only because UD
+lemmatises "elle" as "lui" (101 words of the dev set), the merge this component undoes. On the
+il/elle/lui/eux forms of French-GSD dev, lemmas are now 101/101 "elle" and 37/37 "lui" (35 were
+"luire"); CPU cost about 1% of the pipeline.
 """
 
 from __future__ import annotations
