@@ -470,10 +470,16 @@ def load_pipeline(lang: str, config: NlpConfig) -> tuple[Language, dict[str, Any
             "reason": reason,
         }
     desc["ner_model"] = _attach_ner(nlp, lang, ner_path) if ner_path else None
+    versions: dict[str, str] = {}
     for name in extra:
-        importlib.import_module(COMPONENT_MODULES[name])  # registers the factory
+        module = importlib.import_module(COMPONENT_MODULES[name])  # registers the factory
         if name not in nlp.pipe_names:
             nlp.add_pipe(name)
+        describe = getattr(module, "describe", None)
+        if callable(describe) and module.__name__ != __name__:
+            versions.update(describe())  # e.g. HanTa's version for the German tagger
+    if versions:
+        desc["version"] += "; " + "; ".join(f"{k} {v}" for k, v in sorted(versions.items()))
     if extra:
         desc["loaded"] += "+" + "+".join(extra)
     if config.max_chars >= nlp.max_length:
@@ -499,7 +505,7 @@ def _load_package(name: str, config: NlpConfig) -> Language:
 
 def _attach_ner(nlp: Language, lang: str, path: str) -> dict[str, Any]:
     """Source a trained NER (`longue train-ner`) into the pipeline; say what happened."""
-    if not Path(path).exists():
+    if not (Path(path) / "config.cfg").exists():  # absent, or train-ner's "skipped" note
         logger.warning(
             "nlp %s: trained NER %s is absent, so %s gets no entities from it: train it with "
             "`longue train-ner --from-params` (needs the training data)",

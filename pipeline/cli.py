@@ -18,6 +18,12 @@ COMMANDS = {
     "topics": ("pipeline.topics", "train the LDA topic model and topic prevalence over time"),
     "embeddings": ("pipeline.embeddings", "train aligned word2vec models per period, with drift"),
     "evaluate-ocr": ("pipeline.evaluate_ocr", "score OCRed collections against ground truth"),
+    "train-ner": (
+        "pipeline.train_ner",
+        "train or fine-tune spaCy NER from HIPE TSV or .spacy annotations (--from-params)",
+    ),
+    "evaluate-ner": ("pipeline.evaluate_ner", "NER strict/fuzzy P/R/F1 on HIPE-2020 gold"),
+    "evaluate-ud": ("pipeline.evaluate_ud", "lemma and UPOS accuracy on Universal Dependencies"),
     "warehouse": ("pipeline.warehouse", "build the DuckDB warehouse and the watch-terms plot"),
     "add-collection": (
         "pipeline.collections:add_main",

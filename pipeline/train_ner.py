@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +163,7 @@ def _skip(name: str, out: Path, missing: list[Path], report: Path | None) -> dic
             else:
                 child.unlink()
     (out / SKIPPED_MARKER).write_text(
-        why + f"\n{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n", encoding="utf-8"
+        why + "\n", encoding="utf-8"  # no timestamp: DVC outputs stay the same run to run
     )
     body = {"out": str(out), "skipped": True, "missing": [str(m) for m in missing]}
     if report is not None:

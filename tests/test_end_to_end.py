@@ -108,7 +108,7 @@ def test_metrics_and_plots_are_written(repo: Path) -> None:
     assert ingest["n_documents"] > 100 and ingest["n_rejects"] >= 0
     nlp = json.loads((reports / "nlp" / "eltec-fra.json").read_text())
     assert nlp["n_tokens"] > 10_000
-    assert "fr_core_news_sm" in json.dumps(nlp["pipelines"])
+    assert "fr_core_news_md" in json.dumps(nlp["pipelines"])
     topics = json.loads((reports / "topics.json").read_text())
     assert all(v == v for v in topics["coherence"].values())  # finite, not NaN
     assert (reports / "plots" / "watch_terms.csv").stat().st_size > 0

@@ -81,7 +81,7 @@ def test_stage_scores_a_file_with_compare_and_is_deterministic(tmp_path: Path) -
     assert report["status"] == "ok"
     (entry,) = report["files"].values()
     assert entry["language"] == "fr" and entry["n_docs"] == 3 and entry["n_gold"] == 8
-    assert entry["model"].startswith("fr_core_news_sm") and entry["ner"] is True
+    assert entry["model"].startswith("fr_core_news_md") and entry["ner"] is True  # params.yaml
     assert "longue_entity_rules" in entry["components"]
     assert set(entry["compare"]) == {"stock", "normalise", "rules"}
     assert "longue_entity_rules" not in entry["compare"]["stock"]["components"]
@@ -139,12 +139,15 @@ def test_rules_are_not_added_twice() -> None:
 @pytest.mark.slow
 def test_french_dev_reaches_the_measured_level(tmp_path: Path) -> None:
     """The French dev set with the project's pipeline: the level measured when the rules were
-    written (strict 0.594, fuzzy 0.716 with fr_core_news_sm), within a small margin."""
+    written (strict 0.609 / fuzzy 0.730 with fr_core_news_sm, 0.645 / 0.756 with
+    fr_core_news_md), within a small margin."""
+    floors = {"fr_core_news_sm": (0.58, 0.70), "fr_core_news_md": (0.62, 0.73)}
     gold = shared_path("ner", "hipe2020", "HIPE-data-v1.4-dev-fr.tsv")
     out = tmp_path / "fr.json"
     assert stage.main(["--gold", str(gold), "--out", str(out)]) == 0
     (entry,) = json.loads(out.read_text(encoding="utf-8"))["files"].values()
-    if not entry["model"].startswith("fr_core_news_sm"):
+    model = entry["model"].split("+")[0]
+    if model not in floors:
         pytest.skip(f"params.yaml runs {entry['model']} for French")
-    assert entry["scores"]["strict"]["f1"] >= 0.57
-    assert entry["scores"]["fuzzy"]["f1"] >= 0.69
+    assert entry["scores"]["strict"]["f1"] >= floors[model][0]
+    assert entry["scores"]["fuzzy"]["f1"] >= floors[model][1]
