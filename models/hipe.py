@@ -81,11 +81,10 @@ def read_hipe(path: str | Path, column: str = "NE-COARSE-LIT") -> list[HipeDoc]:
                 continue
             if line.startswith("#") and "\t" not in line:  # "# key = value"; a "#" token has tabs
                 key, _, value = line[1:].partition("=")
-                key = key.strip()
-                if key == "document_id":
+                if rows:  # the comments before a document (language, newspaper, date, id) open it
                     flush()
                     meta = {}
-                meta[key] = value.strip()
+                meta[key.strip()] = value.strip()
                 continue
             parts = line.split("\t")
             if parts[0] == "TOKEN":

@@ -88,12 +88,6 @@ def test_reader_rebuilds_text_offsets_and_spans(tmp_path: Path) -> None:
     assert second.token_labels == ["I-loc", "O", "B-loc", "B-loc"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="models/hipe.read_hipe empties `meta` at `# document_id`, so the `# language`, "
-    "`# newspaper` and `# date` lines written before it go to the previous document (the "
-    "last document of a file has none); remove this mark with the fix",
-)
 def test_reader_metadata_belongs_to_its_document(tmp_path: Path) -> None:
     lines = [HEADER]
     for i, (lang, date) in enumerate([("fr", "1850-01-02"), ("de", "1851-03-04")]):
@@ -176,7 +170,7 @@ def test_real_hipe_files_read_consistently() -> None:
         docs = read_hipe(path)
         assert len(docs) == n_docs, path.name
         lang = part.rsplit("-", 1)[1]
-        assert {d.language for d in docs} - {None} == {lang}  # see the xfail above
+        assert {d.language for d in docs} == {lang}  # every document has its own metadata
         n_spans = 0
         for d in docs:
             for (a, b), word in zip(d.tokens, d.words, strict=True):
