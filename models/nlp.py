@@ -44,7 +44,14 @@ from models.schemas import DOC_STATS_SCHEMA
 
 logger = logging.getLogger(__name__)
 
-NORMALISE_STEPS: tuple[str, ...] = ("long_s", "ligatures", "apostrophes", "uv_ij", "eol_hyphens")
+NORMALISE_STEPS: tuple[str, ...] = (
+    "long_s",
+    "ligatures",
+    "apostrophes",
+    "uv_ij",
+    "eol_hyphens",
+    "hyphen_signs",
+)
 FALLBACKS: tuple[str, ...] = ("blank", "error")
 PROFILES: tuple[str, ...] = ("full", "fast")
 # A `models` value that asks for spaCy's blank pipeline on purpose (tokenizer, sentencizer and
@@ -147,6 +154,11 @@ _LIGATURE_RE = re.compile("[" + "".join(_LIGATURES) + "]")
 # An OCR line-end hyphen left in the reading text: "gou-\nvernement"; only before a lowercase
 # letter so that "Saint-\nPétersbourg" keeps its hyphen.
 _EOL_HYPHEN_RE = re.compile(r"(?<=\w)[-¬⸗][ \t]*\n[ \t]*(?=[^\W\d_])")
+# OCR's line-end hyphenation signs "¬" and "⸗" (Fraktur) mark a word broken at a line end
+# whatever follows them, a newline or, in text whose lines were joined, a space ("verlän¬
+# gernden", "Uni¬ ted States"): 6.6 % of the English and German HIPE-2020 dev entities hold one.
+# Unlike "-", neither sign is written inside a word, so the join is safe without the newline.
+_HYPHEN_SIGN_RE = re.compile(r"(?<=\w)[¬⸗]\s*(?=[^\W\d_])")
 
 _VOWELS = "aeiouyàâäéèêëîïôöûüÿ"
 _V = f"[{_VOWELS}{_VOWELS.upper()}]"
@@ -224,6 +236,8 @@ def normalise_text(
         text = _normalise_uv_ij(text, language)
     if "eol_hyphens" in steps and _EOL_HYPHEN_RE.search(text):
         text, mapping = _compose(mapping, *_rewrite(text, _EOL_HYPHEN_RE, lambda m: ""))
+    if "hyphen_signs" in steps and _HYPHEN_SIGN_RE.search(text):
+        text, mapping = _compose(mapping, *_rewrite(text, _HYPHEN_SIGN_RE, lambda m: ""))
     return text, mapping
 
 

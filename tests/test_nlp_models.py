@@ -450,3 +450,21 @@ def test_missing_trained_ner_is_reported_not_fatal(tmp_path: Path) -> None:
     _, desc = m.load_pipeline("fr", cfg)
     assert desc["ner_model"] == {"path": str(tmp_path / "absent"), "attached": False,
                                  "reason": "absent: run longue train-ner"}
+
+
+def test_hyphen_signs_join_words_broken_at_line_ends() -> None:
+    # OCR line-end hyphenation written with "¬" (a sentence written for the test, in the manner
+    # of the 1790s Swiss press): the word is joined whether its line break survived or not
+    text = "Bey der unvermeidlichen Last eines sich immer verlän¬ gernden Krieges aus Eng¬\nland."
+    norm, mapping = m.normalise_text(text, ("hyphen_signs",), "de")
+    assert norm == "Bey der unvermeidlichen Last eines sich immer verlängernden Krieges aus England."
+    assert mapping is not None and text[int(mapping[norm.index("gernden")])] == "g"
+    cfg = dataclasses.replace(CONFIG, normalise=("hyphen_signs",))
+    tokens, _, _, _ = m.annotate([("d", text, "en")], cfg)
+    words = dict(zip(tokens.column("text").to_pylist(), tokens.column("start_char").to_pylist(),
+                     strict=True))
+    # the token keeps the source's spelling and offset, the sign and break included
+    assert words["verlän¬ gernden"] == text.index("verlän")
+    assert "Eng¬\nland" in words
+    # a "¬" that does not stand between letters is left alone
+    assert m.normalise_text("A ¬ B", ("hyphen_signs",), "en")[0] == "A ¬ B"
