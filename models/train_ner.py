@@ -367,7 +367,7 @@ def train_ner(
     """Train a `ner` pipeline into `out` (atomically: a temp dir beside it, then a rename).
 
     `dehyphenate` trains on text with OCR line-end hyphens ("verlän¬ gernden") joined, as
-    `models.nlp.normalise_text(..., ("eol_hyphens",))` would join them before annotation; the
+    `models.nlp.normalise_text(..., ("hyphen_signs",))` joins them before annotation; the
     meta records it so that the annotation stage can turn the same step on.
 
     `tokens="pipeline"` trains on what the annotation stage will see: the pipeline's own
@@ -462,7 +462,7 @@ def train_ner(
             "max_epochs": max_epochs,
             "patience": patience,
             "chunk_tokens": chunk_tokens,
-            "normalise": ["eol_hyphens"] if dehyphenate else [],
+            "normalise": ["hyphen_signs"] if dehyphenate else [],
             "tokens": tokens,
             "labels": labels,
             "dev_scores": scores,
@@ -507,18 +507,16 @@ def _replace_dir(new: Path, out: Path) -> None:
 
 
 def eol_normaliser() -> Callable[[str], tuple[str, np.ndarray | None]]:
-    """HIPE text -> text with OCR line-end hyphens joined, via the annotation stage's normaliser.
+    """Text -> text with OCR line-end hyphen signs joined, by the annotation stage's normaliser.
 
-    HIPE's rebuilt text has a space where the line ended ("verlän¬ gernden"); real OCR text has
-    a newline there, which is what `normalise_text`'s eol_hyphens step looks for. Turning that
-    one space into a newline keeps every offset, so the returned map still points at HIPE text.
+    Uses `models.nlp.normalise_text`'s `hyphen_signs` step ("verlän¬ gernden" ->
+    "verlängernden"; HIPE's rebuilt text has a space where the line ended), so training,
+    evaluation and annotation join exactly the same words; the map points at the original text.
     """
     from models.nlp import normalise_text
 
-    eol = re.compile(r"(?<=\w)([-¬⸗]) (?=[^\W\d_])")
-
     def normalise(text: str) -> tuple[str, np.ndarray | None]:
-        return normalise_text(eol.sub(lambda m: m.group(1) + "\n", text), ("eol_hyphens",))
+        return normalise_text(text, ("hyphen_signs",))
 
     return normalise
 
@@ -586,7 +584,7 @@ def evaluate(
     return {
         "gold_tokens": score(gold, pred_gold),
         "retokenized": score(gold, pred_retok),
-        "normalise": ["eol_hyphens"] if normalise else [],
+        "normalise": ["hyphen_signs"] if normalise else [],
     }
 
 
