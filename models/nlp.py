@@ -732,7 +732,9 @@ def _syntax(
         head = pa.array(heads.astype(np.int32), pa.int32(), mask=~head_ok)
     else:
         dep, head = pa.nulls(n, pa.string()), pa.nulls(n, pa.int32())
-    if doc.has_annotation("MORPH"):
+    # a pipeline that analyses morphology gives "" to a token without features even when no
+    # token of the document has any (HanTa gives none for nouns: "Notgeld der Stadt Köln")
+    if doc.has_annotation("MORPH") or _annotates(nlp)["morph"]:
         # a token of an analysed document without features (spaCy's "_", or nothing set by a
         # component that sets only some tokens) has "", not null: null means "not analysed"
         morph = _strings(nlp, arr[:, 11], zero_is_null=True).fill_null("")

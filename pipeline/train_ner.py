@@ -129,12 +129,11 @@ def run_one(
     for kind, label in (("gold_tokens", "gold tokens"), ("retokenized", "re-tokenized")):
         if kind in result.scores:
             print(f"  dev {label:>13}: {_fmt(result.scores[kind])}")
-    body = {
-        "out": str(out),
+    body = {  # a committed metric: nothing that changes run to run (time, absolute paths)
+        "out": _relative(out),
         "lang": lang,
         "base": base,
         "variant": variant,
-        "seconds": round(result.seconds, 1),
         "train": result.meta["longue"]["train"],
         "dev": result.meta["longue"]["dev"],
         "dev_scores": result.scores,
@@ -144,6 +143,14 @@ def run_one(
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return body
+
+
+def _relative(path: Path) -> str:
+    """`path` relative to the repository where it can be (../shared/... for the shared data)."""
+    try:
+        return os.path.relpath(path, ROOT)
+    except ValueError:  # another drive
+        return str(path)
 
 
 def _skip(name: str, out: Path, missing: list[Path], report: Path | None) -> dict[str, Any]:
@@ -165,7 +172,7 @@ def _skip(name: str, out: Path, missing: list[Path], report: Path | None) -> dic
     (out / SKIPPED_MARKER).write_text(
         why + "\n", encoding="utf-8"  # no timestamp: DVC outputs stay the same run to run
     )
-    body = {"out": str(out), "skipped": True, "missing": [str(m) for m in missing]}
+    body = {"out": _relative(out), "skipped": True, "missing": [_relative(m) for m in missing]}
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")

@@ -54,6 +54,8 @@ def read_tokens(path: Path) -> pa.Table:
                 cols["is_stop"].append(False)
                 cols["is_alpha"].append(w.isalpha())
                 cols["word_confidence"].append(None)
+                for _name in ("dep", "head", "morph"):  # no parse in a regex tokenisation
+                    cols[_name].append(None)
                 position += 1
             sentence += 1
     return pa.table(cols, schema=TOKEN_SCHEMA)

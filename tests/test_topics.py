@@ -47,6 +47,8 @@ def read_tokens(path: Path, segment: int = SEGMENT) -> pa.Table:
             cols["is_stop"].append(w.lower() in STOP_WORDS)
             cols["is_alpha"].append(w.isalpha())
             cols["word_confidence"].append(None)
+            for _name in ("dep", "head", "morph"):  # no parse in a regex tokenisation
+                cols[_name].append(None)
             position += 1
     return pa.table(cols, schema=TOKEN_SCHEMA)
 
@@ -115,6 +117,9 @@ def test_prepare_documents_pos_filter_with_spacy() -> None:
             "is_stop": t.is_stop,
             "is_alpha": t.is_alpha,
             "word_confidence": None,
+            "dep": None,
+            "head": None,
+            "morph": None,
         }
         for t in doc
     ]

@@ -234,6 +234,9 @@ def tokenise(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
                         "is_stop": tok.is_stop,
                         "is_alpha": tok.is_alpha,
                         "word_confidence": None,
+                        "dep": None,
+                        "head": None,
+                        "morph": None,
                     }
                 )
         entities.extend(markup_entities(rec.doc_id, rec.metadata.get("markup_entities")))
