@@ -73,7 +73,13 @@ def gold_files(paths: Sequence[str] | None, section: dict[str, Any]) -> tuple[li
     root = ROOT / str(configured) if configured else DEFAULT_GOLD
     if not root.exists():
         return [], f"{display_path(root)} not found (HIPE-2020 gold is not on this machine)"
-    files = [root] if root.is_file() else sorted(root.glob("*.tsv"))
+    # a folder's training files (HIPE names them *-train-*) are what train_ner learns from:
+    # scoring them measures memory, not quality, so only an explicit --gold scores them
+    files = (
+        [root]
+        if root.is_file()
+        else sorted(p for p in root.glob("*.tsv") if "-train-" not in p.name)
+    )
     if not files:
         return [], f"no *.tsv file in {display_path(root)}"
     return files, ""
