@@ -28,6 +28,26 @@ from typing import Any
 from pipeline.params import PARAMS, ROOT, ConfigError, load_params
 
 SKIPPED_MARKER = "SKIPPED.txt"
+# entry keys passed on to models.train_ner.train_ner (its defaults apply to absent ones), typed
+_OPTIONS = (
+    "lang",
+    "base",
+    "variant",
+    "seed",
+    "max_steps",
+    "max_epochs",
+    "patience",
+    "dehyphenate",
+    "tokens",
+)
+_CASTS: dict[str, Any] = {
+    "seed": int,
+    "max_steps": int,
+    "max_epochs": int,
+    "patience": int,
+    "dehyphenate": bool,
+    "tokens": str,
+}
 ENTRY_KEYS = {
     "lang",
     "train",
@@ -86,20 +106,12 @@ def _fmt(scores: dict[str, Any]) -> str:
 
 def run_one(
     *,
-    lang: str,
     train: list[Path],
     dev: Path,
     out: Path,
-    base: str | None = None,
-    variant: str = "hash",
-    seed: int = 0,
-    max_steps: int = 6000,
-    max_epochs: int = 0,
-    patience: int = 1600,
-    dehyphenate: bool = False,
-    tokens: str = "gold",
     report: Path | None = None,
     progress: bool = True,
+    **options: Any,
 ) -> dict[str, Any]:
     """Train one model, print its dev scores, write the report; raise TrainingDataError."""
     from models.train_ner import TrainingDataError, train_ner
@@ -110,30 +122,17 @@ def run_one(
                 f"{f}: training file not found; give an existing HIPE .tsv or spaCy .spacy file "
                 "(the HIPE-2020 German worked example lives in ../shared/corpora/ner/hipe2020)"
             )
-    result = train_ner(
-        train,
-        dev,
-        out,
-        lang=lang,
-        base=base,
-        variant=variant,
-        seed=seed,
-        max_steps=max_steps,
-        max_epochs=max_epochs,
-        patience=patience,
-        dehyphenate=dehyphenate,
-        tokens=tokens,
-        progress=progress,
-    )
+    # options are train_ner's keywords (lang, base, variant, seed, ...): its defaults rule
+    result = train_ner(train, dev, out, progress=progress, **options)
     print(f"train-ner: wrote {out} in {result.seconds:.0f} s")
     for kind, label in (("gold_tokens", "gold tokens"), ("retokenized", "re-tokenized")):
         if kind in result.scores:
             print(f"  dev {label:>13}: {_fmt(result.scores[kind])}")
     body = {  # a committed metric: nothing that changes run to run (time, absolute paths)
         "out": _relative(out),
-        "lang": lang,
-        "base": base,
-        "variant": variant,
+        "lang": result.meta["lang"],
+        "base": result.meta["longue"]["base"],
+        "variant": result.meta["longue"]["variant"],
         "train": result.meta["longue"]["train"],
         "dev": result.meta["longue"]["dev"],
         "dev_scores": result.scores,
@@ -170,7 +169,8 @@ def _skip(name: str, out: Path, missing: list[Path], report: Path | None) -> dic
             else:
                 child.unlink()
     (out / SKIPPED_MARKER).write_text(
-        why + "\n", encoding="utf-8"  # no timestamp: DVC outputs stay the same run to run
+        why + "\n",
+        encoding="utf-8",  # no timestamp: DVC outputs stay the same run to run
     )
     body = {"out": _relative(out), "skipped": True, "missing": [_relative(m) for m in missing]}
     if report is not None:
@@ -208,21 +208,9 @@ def from_params(only: list[str] | None = None, progress: bool = True) -> dict[st
         if missing:
             results[name] = _skip(name, out, missing, report)
             continue
+        options = {k: _CASTS[k](v) if k in _CASTS else v for k, v in entry.items() if k in _OPTIONS}
         results[name] = run_one(
-            lang=entry["lang"],
-            train=train_paths,
-            dev=dev,
-            out=out,
-            base=entry.get("base"),
-            variant=entry.get("variant", "hash"),
-            seed=int(entry.get("seed", 0)),
-            max_steps=int(entry.get("max_steps", 6000)),
-            max_epochs=int(entry.get("max_epochs", 0)),
-            patience=int(entry.get("patience", 1600)),
-            dehyphenate=bool(entry.get("dehyphenate", False)),
-            tokens=str(entry.get("tokens", "gold")),
-            report=report,
-            progress=progress,
+            train=train_paths, dev=dev, out=out, report=report, progress=progress, **options
         )
     return results
 
