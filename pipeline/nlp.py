@@ -12,6 +12,8 @@ tasks; the driver merges the pieces into the part file the whole document would 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import logging
 import os
 import resource
@@ -32,8 +34,9 @@ from ingest.record import ENTITY_SCHEMA
 from models import nlp as nlp_models
 from pipeline import cluster as clusters
 from pipeline.errors import configure_logging, exit_with
-from pipeline.io import atomic_dir, write_json, write_parquet
+from pipeline.io import write_json, write_parquet
 from pipeline.params import NLP, REPORTS, STAGED, ConfigError, load_params
+from pipeline.resume import file_digest, mark_done, resumable_dir, source_digest
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,13 @@ def part_name(row_group: int, start: int) -> str:
     return f"part-{row_group:05d}-{start:06d}.parquet"
 
 
+def task_name(task: Task | Slice) -> str:
+    """The name a task's part files (and its `done` record) carry, without the suffix."""
+    if task.chunk_start is not None:
+        return piece_name(task.row_group, task.start, task.chunk_start).removesuffix(".parquet")
+    return part_name(task.row_group, task.start).removesuffix(".parquet")
+
+
 def annotate_row_group(task: Task) -> dict[str, Any]:
     """Annotate one row group slice and write its part files (runs on a worker)."""
     started, cpu = time.perf_counter(), time.process_time()
@@ -112,7 +122,7 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         out, name = Path(task.out), part_name(task.row_group, task.start)
     for sub, t in zip(TABLES, (tokens, entities, stats), strict=True):
         write_parquet(t, out / sub / name)
-    return {
+    result = {
         "n_documents": len(ids) if first else 0,
         "n_chars": task.n_chars,
         "n_tokens": len(tokens),
@@ -124,6 +134,8 @@ def annotate_row_group(task: Task) -> dict[str, Any]:
         "cpu_s": time.process_time() - cpu,
         **describe_process(),
     }
+    mark_done(task.out, task_name(task), result)  # last: the task is finished once this exists
+    return result
 
 
 def piece_name(row_group: int, start: int, chunk_start: int) -> str:
@@ -340,21 +352,34 @@ def run(
     """
     started = time.perf_counter()
     languages = document_languages(documents, default_language)
-    with atomic_dir(out) as tmp, clusters.cluster(dask_section or {}) as runner:
+    fingerprint = run_fingerprint(
+        documents,
+        config,
+        default_language=default_language,
+        min_chars=min_chars,
+        per_worker=per_worker,
+        split_documents=split_documents,
+    )
+    with resumable_dir(out, fingerprint) as work, clusters.cluster(dask_section or {}) as runner:
+        tmp = work.folder
         for sub in TABLES:
-            (tmp / sub).mkdir()
+            (tmp / sub).mkdir(exist_ok=True)
         # every worker loads its models once, before the timed annotation (and a worker that
         # cannot import the project fails here with a message, not in the middle of the run)
         warm = runner.run_on_workers(warm_worker, config, languages)
         warmed = time.perf_counter()
-        planned = plan_tasks(
-            documents,
-            runner.info["workers"],
-            min_chars=min_chars,
-            per_worker=per_worker,
-            config=config if split_documents else None,
-            default_language=default_language,
-        )
+        if work.plan is None:
+            planned = plan_tasks(
+                documents,
+                runner.info["workers"],
+                min_chars=min_chars,
+                per_worker=per_worker,
+                config=config if split_documents else None,
+                default_language=default_language,
+            )
+            work.set_plan([list(s) for s in planned])
+        else:  # an interrupted run's plan: the parts it finished are cut the same way
+            planned = [Slice(*s) for s in work.plan]
         tasks = [
             Task(
                 str(documents),
@@ -370,9 +395,24 @@ def run(
             )
             for s in planned
         ]
-        results = runner.map(
-            annotate_row_group, tasks, desc=f"nlp {collection}", sizes=[t.n_chars for t in tasks]
+        finished = {i: work.finished(task_name(t)) for i, t in enumerate(tasks)}
+        todo = [i for i, r in finished.items() if r is None]
+        if work.resumed:
+            logger.warning(
+                "nlp %s: resuming an interrupted run in %s: %d of %d tasks already done",
+                collection,
+                tmp,
+                len(tasks) - len(todo),
+                len(tasks),
+            )
+        ran = runner.map(
+            annotate_row_group,
+            [tasks[i] for i in todo],
+            desc=f"nlp {collection}",
+            sizes=[tasks[i].n_chars for i in todo],
         )
+        finished.update(zip(todo, ran, strict=True))
+        results = [r for _, r in sorted(finished.items()) if r is not None]
         n_split = merge_pieces(tmp, tasks)
         annotated = time.perf_counter()
         if not results:  # an empty collection still gets readable (empty) tables
@@ -392,6 +432,42 @@ def run(
         annotate=annotated - warmed,
         n_split_documents=n_split,
     )
+
+
+# the code that writes the part files: a change to any of it makes an interrupted run's parts
+# unusable (pipeline.resume discards them)
+_CODE = Path(__file__).resolve().parents[1]
+PART_CODE = (
+    _CODE / "models",
+    _CODE / "pipeline" / "nlp.py",
+    _CODE / "ingest" / "record.py",
+    _CODE / "ingest" / "language.py",
+)
+
+
+def run_fingerprint(
+    documents: Path, config: nlp_models.NlpConfig, **settings: Any
+) -> dict[str, Any]:
+    """Everything the part files depend on, for pipeline.resume (inputs by content)."""
+    from importlib import metadata
+
+    versions = {}
+    for name in ["spacy", *sorted(set(config.models.values()))]:
+        with contextlib.suppress(metadata.PackageNotFoundError, ValueError):
+            versions[name] = metadata.version(name)
+    words = documents.parent / WORD_CONFIDENCE
+    return {
+        "documents": file_digest(documents),
+        "word_confidence": file_digest(words) if words.exists() else None,
+        "config": dataclasses.asdict(config),
+        "ner_models": {
+            lang: file_digest(Path(p)) if Path(p).exists() else None
+            for lang, p in sorted(config.ner_models.items())
+        },
+        "versions": versions,
+        "code": source_digest(PART_CODE),
+        "settings": settings,
+    }
 
 
 def summarise(

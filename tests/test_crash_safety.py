@@ -246,3 +246,90 @@ def test_a_rebuild_clears_a_killed_builds_temporary_file(repo: Path, tmp_path: P
     assert list(db.parent.glob(".*.building*"))  # the killed build's half-written file
     build(db, {"documents": [docs]})
     assert sorted(p.name for p in db.parent.iterdir()) == ["longue.duckdb"]
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def run_nlp(repo: Path, collection: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.nlp", collection],
+        cwd=repo,
+        env=scratch_env(repo),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def test_a_killed_nlp_stage_resumes_its_finished_parts_and_gives_byte_identical_output(
+    repo: Path,
+) -> None:
+    """kill -9 mid-annotation; the re-run reuses the finished parts (their files untouched)
+    and the output equals an uninterrupted run's byte for byte. Spec: pipeline/resume.py."""
+    run_stage(repo, "frus")
+    out = repo / "data" / "nlp" / "frus"
+    work = repo / "data" / "nlp" / ".frus.resume"
+    run_nlp(repo, "frus")
+    reference = _files(out)
+    assert not work.exists()  # a finished run leaves no work folder
+    assert any(name.startswith("tokens/part-") for name in reference)
+    shutil.rmtree(out)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.nlp", "frus"],
+        cwd=repo,
+        env=scratch_env(repo),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while len(list((work / "done").glob("*.json"))) < 2 and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if proc.returncode != -signal.SIGKILL:
+        pytest.skip("the stage finished before it could be killed")
+    assert not out.exists()  # never a half-written output
+    done = sorted(p.stem for p in (work / "done").glob("*.json"))
+    plan = json.loads((work / "resume.json").read_text(encoding="utf-8"))["plan"]
+    assert 2 <= len(done) < len(plan)
+    kept = {name: (work / "tokens" / f"{name}.parquet").stat().st_mtime_ns for name in done}
+
+    rerun = run_nlp(repo, "frus")
+    assert f"{len(done)} of {len(plan)} tasks already done" in rerun.stderr
+    assert _files(out) == reference  # byte-identical to the uninterrupted run
+    for name, mtime in kept.items():  # the finished parts were reused, not recomputed
+        assert (out / "tokens" / f"{name}.parquet").stat().st_mtime_ns == mtime
+    assert not work.exists()
+
+
+def test_an_interrupted_runs_parts_are_discarded_when_its_inputs_differ(tmp_path: Path) -> None:
+    from pipeline.resume import mark_done, resumable_dir
+
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError), resumable_dir(out, {"input": "a"}) as work:
+        work.set_plan([[0, 0, 5]])
+        (work.folder / "part.parquet").write_bytes(b"written from input a")
+        mark_done(work.folder, "part", {"n": 1})
+        raise RuntimeError("killed")
+    assert not out.exists()
+    with pytest.raises(RuntimeError), resumable_dir(out, {"input": "a"}) as work:
+        assert work.resumed and work.plan == [[0, 0, 5]]
+        assert work.finished("part") == {"n": 1} and work.finished("other") is None
+        raise RuntimeError("killed again")
+    with resumable_dir(out, {"input": "b"}) as work:  # another input: nothing is reused
+        assert not work.resumed and work.plan is None and work.finished("part") is None
+        assert not (work.folder / "part.parquet").exists()
+        (work.folder / "part.parquet").write_bytes(b"written from input b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in out.iterdir()) == ["part.parquet"]  # no bookkeeping left
