@@ -45,6 +45,9 @@ OPTIONS: dict[str, Any] = {
     "preprocess": "none",  # none | grayscale | binarize | upscale | deskew (see benchmarks/README)
     "low_confidence": 0.6,  # pages whose mean word confidence is below are listed in metadata
     "artefact_dir": None,  # where per-page ALTO files are written (given by the pipeline)
+    # where each OCRed page's ALTO is kept until the stage succeeds, so that a killed run,
+    # re-run, OCRs only the pages it had not finished (given by the pipeline; see page_key)
+    "ocr_cache": None,
     # optional sidecar CSV under root, columns file (or folder),title,author,date,language
     "metadata": "metadata.csv",
     "unit": "folder",  # folder: a folder of images is one document; file: every image file is one
@@ -487,6 +490,49 @@ def hash_files(files: list[Path]) -> str:
     return hashlib.sha256("".join(digests).encode("ascii")).hexdigest()
 
 
+def page_key(
+    source: Image.Image | Path, languages: str, psm: int, preprocess: str, dpi: int | None
+) -> str:
+    """sha256 of what a page's OCR depends on: its pixels (or file bytes) and the settings."""
+    h = hashlib.sha256()
+    if isinstance(source, Path):
+        with open(source, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    else:
+        h.update(f"{source.mode} {source.size}".encode("ascii"))
+        h.update(source.tobytes())
+    settings = [languages, psm, preprocess, dpi, get_tesseract_version()]
+    h.update(repr(settings).encode("utf-8"))
+    return h.hexdigest()
+
+
+def cached_ocr_page(
+    cache: Path | str | None,
+    source: Image.Image | Path,
+    languages: str,
+    psm: int,
+    preprocess: str,
+    dpi: int | None,
+    timeout: float | None,
+) -> tuple[bytes, bool]:
+    """(ALTO bytes, whether they came from `cache`): ocr_page, remembered in `cache`.
+
+    The pipeline points `cache` at a folder beside the stage's output that survives a killed
+    run and is removed when the stage succeeds; each page's ALTO is written there atomically,
+    named by page_key, as soon as Tesseract returns it. Tesseract is deterministic for the
+    same pixels, settings and version, so a reused page is byte-identical to a re-OCRed one.
+    """
+    if cache is None:
+        return ocr_page(source, languages, psm, preprocess, dpi, timeout), False
+    target = Path(cache) / f"{page_key(source, languages, psm, preprocess, dpi)}.xml"
+    if target.is_file():
+        return target.read_bytes(), True
+    alto = ocr_page(source, languages, psm, preprocess, dpi, timeout)
+    write_atomic(target, alto)
+    return alto, False
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write bytes to `path` through a temporary file and a rename (no half-written artefacts)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -578,6 +624,7 @@ def parse(
     language: str | None = None,
     long_s: str = "none",
     timeout: float | None = 300,
+    ocr_cache: Path | str | None = None,
     **unknown: Any,
 ) -> Iterator[Record | Page | Reject]:
     """OCR one document (a folder of pages, one image or one PDF file): Record, Pages, Rejects.
@@ -588,6 +635,8 @@ def parse(
     a Reject (empty_file, bad_image, bad_pdf, ocr_failed, ocr_timeout after `timeout` seconds);
     a document with no usable page is a SourceError. With `long_s="lexicon"` the page text gets
     the long-s correction (correct_long_s); the ALTO artefact stays Tesseract's own reading.
+    With `ocr_cache`, a page whose ALTO is already there (same pixels, same OCR settings, same
+    Tesseract) is not OCRed again (see cached_ocr_page).
     """
     if unknown:
         raise ValueError(f"unknown tesseract options {sorted(unknown)}; known: {sorted(OPTIONS)}")
@@ -612,6 +661,7 @@ def parse(
     rejects: list[Reject] = []
     page_number = 0
     long_s_fixed = 0
+    pages_reused = 0
     for file in files:
         image_path = _relative(file, root.parent)
         frames = open_frames(file, int(dpi or PDF_DPI))
@@ -642,7 +692,10 @@ def parse(
             try:
                 # a one-frame image file goes to Tesseract as it is (no re-encoding)
                 source = file if n_frames == 1 and file.suffix.lower() != ".pdf" else image
-                alto = ocr_page(source, languages, psm, preprocess, page_dpi, timeout)
+                alto, reused = cached_ocr_page(
+                    ocr_cache, source, languages, psm, preprocess, page_dpi, timeout
+                )
+                pages_reused += reused
             except pytesseract.TesseractNotFoundError:
                 raise  # an installation problem, not a bad page: fail loudly
             except (pytesseract.TesseractError, OSError, RuntimeError, ValueError) as exc:
@@ -711,6 +764,10 @@ def parse(
                 )
             )
 
+    if pages_reused:
+        logger.warning(
+            "%s: %d page(s) reused from an interrupted run's OCR", source_path, pages_reused
+        )
     if not pages:
         reasons = sorted({r.reason for r in rejects})
         reason = reasons[0] if len(reasons) == 1 else "no_usable_page"

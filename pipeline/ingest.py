@@ -13,6 +13,7 @@ import argparse
 import logging
 import math
 import re
+import shutil
 import sys
 import time
 from collections import Counter
@@ -332,9 +333,14 @@ def run(
     options = dict(cfg.options)
     units = sorted(adapter.find(cfg.path, **options))
     logger.info("%s: %d unit(s) to parse in %s", cfg.name, len(units), cfg.path)
+    # OCRed pages outlive a killed run here (removed once the stage succeeds): the re-run
+    # OCRs only the pages it had not finished (ingest.tesseract.cached_ocr_page)
+    ocr_cache = out.parent / f".{out.name}.ocr-resume"
     with atomic_dir(out) as tmp, clusters.cluster(dask_section or {}) as runner:
         if "artefact_dir" in getattr(adapter, "OPTIONS", {}):
             options["artefact_dir"] = str(tmp / "artefacts")
+        if "ocr_cache" in getattr(adapter, "OPTIONS", {}):
+            options["ocr_cache"] = str(ocr_cache)
         tasks = [
             Task(
                 cfg.name,
@@ -376,6 +382,7 @@ def run(
         metrics["n_word_confidences"] = len(words)
         metrics["n_words_not_located"] = sum(r["n_words_not_located"] for r in results)
         metrics["cluster"] = runner.info["scheduler"]
+    shutil.rmtree(ocr_cache, ignore_errors=True)  # the output holds every page now
     metrics["elapsed_s"] = round(time.perf_counter() - started, 2)
     return metrics
 

@@ -31,15 +31,15 @@ CODE = ("ingest", "pipeline", "models", "warehouse")
 RAW = ("tcp", "frus")
 
 
-def make_scratch(dest: Path) -> Path:
+def make_scratch(dest: Path, raw: tuple[str, ...] = RAW) -> Path:
     """A copy of the code, params.yaml and the raw folders these tests ingest."""
     for name in CODE:
         shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-    params["collections"] = {k: v for k, v in params["collections"].items() if k in RAW}
+    params["collections"] = {k: v for k, v in params["collections"].items() if k in raw}
     (dest / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
-    for name in RAW:
+    for name in raw:
         shutil.copytree(ROOT / "data" / "raw" / name, dest / "data" / "raw" / name)
     return dest
 
@@ -333,3 +333,52 @@ def test_an_interrupted_runs_parts_are_discarded_when_its_inputs_differ(tmp_path
         (work.folder / "part.parquet").write_bytes(b"written from input b")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert sorted(p.name for p in out.iterdir()) == ["part.parquet"]  # no bookkeeping left
+
+
+def test_a_killed_ocr_ingest_reocrs_only_the_pages_it_had_not_finished(tmp_path: Path) -> None:
+    """kill -9 (the whole process group, Tesseract included) after the first page is OCRed;
+    the re-run reuses that page and the output equals an uninterrupted run's."""
+    repo = make_scratch(tmp_path / "repo", raw=("bnl-ocr",))
+    staged = repo / "data" / "staged"
+    cache = staged / ".bnl-ocr.ocr-resume"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.ingest", "bnl-ocr"],
+        cwd=repo,
+        env=scratch_env(repo),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not list(cache.glob("*.xml")) and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    if proc.returncode != -signal.SIGKILL:
+        pytest.skip("the stage finished before it could be killed")
+    assert not (staged / "bnl-ocr").exists()
+    n_cached = len(list(cache.glob("*.xml")))
+    assert 1 <= n_cached < 3
+
+    rerun = subprocess.run(
+        [sys.executable, "-m", "pipeline.ingest", "bnl-ocr"],
+        cwd=repo,
+        env=scratch_env(repo),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert rerun.stderr.count("page(s) reused from an interrupted run's OCR") == n_cached
+    assert not cache.exists()  # removed once the stage succeeded
+    clean = repo / "clean"
+    params = load_params(repo / "params.yaml")
+    ingest.run(params.collections["bnl-ocr"], clean, dask_section={"scheduler": "synchronous"})
+    assert same(snapshot(staged / "bnl-ocr"), snapshot(clean))
+    assert _files(staged / "bnl-ocr" / "artefacts") == _files(clean / "artefacts")
