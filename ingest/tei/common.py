@@ -52,6 +52,9 @@ class _Context:
     profile: str
     sha256: str
     source_path: str
+    # what a reader knows around the next date (FRUS: the volume's year, the last document's
+    # date), for year-less datelines and out-of-context years
+    date_context: dates.DateContext | None = None
 
     @property
     def local_id(self) -> str:
@@ -232,9 +235,10 @@ def _date_fields(
     opts: Mapping[str, Any],
     when: str | None = None,
     meta: dict[str, str] | None = None,
+    context: dates.DateContext | None = None,
 ) -> dict[str, Any]:
     """Record date fields for a date as written (`text`) or encoded (`when`); flag oddities."""
-    info = dates.parse_date(when if when else text)
+    info = dates.parse_date(when if when else text, context=context)
     info = _plausible(info, opts, meta)
     return info.record_fields(text if text else when)
 
@@ -244,11 +248,8 @@ def _plausible(
 ) -> dates.DateInfo:
     lo, hi = opts["_years"]
     flags = list(info.flags)
-    if (
-        info.start is not None
-        and info.end is not None
-        and (info.start.year < lo or info.end.year > hi)
-    ):
+    first, last = info.start or info.end, info.end or info.start  # an open interval: one end
+    if first is not None and last is not None and (first.year < lo or last.year > hi):
         flags.append("implausible_year")
         info = dates.DateInfo(flags=tuple(flags))
     if flags and meta is not None:

@@ -3,6 +3,7 @@ one record per document, streamed; dates from datelines, document attributes or 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -62,6 +63,10 @@ def parse_volume(ctx: _Context, sniff: _Sniff) -> Iterator[Record | Reject]:
         meta_volume["volume_title"] = _title(header) or ""
     heads: dict[etree._Element, str] = {}  # chapter heads, read before their siblings go
     ordinal = 0
+    # "frus1864p3", "frus1969-76v01": the volume's year places year-less datelines ("October
+    # 12—3 p. m.") and flags a year impossible in it; the last dated document refines it
+    year = re.match(r"frus(\d{4})", volume)
+    context = ctx.date_context = dates.DateContext(year=int(year[1]) if year else None)
     for _, el in iterparse(ctx.path, tag=f"{T}div", events=("end",)):
         ancestors = [a for a in el.iterancestors(f"{T}div")]
         if any(_is_document(a) for a in ancestors):
@@ -72,7 +77,11 @@ def parse_volume(ctx: _Context, sniff: _Sniff) -> Iterator[Record | Reject]:
                 if anc not in heads:
                     heads[anc] = _inline(_first(anc, "t:head"))
             chapter = " > ".join(h for a in reversed(ancestors) if (h := heads.get(a)))
-            yield _frus_document(ctx, el, volume, ordinal, chapter, meta_volume)
+            item = _frus_document(ctx, el, volume, ordinal, chapter, meta_volume)
+            if isinstance(item, Record) and item.date_start is not None:
+                context = dataclasses.replace(context, previous=item.date_start)
+                ctx.date_context = context
+            yield item
         el.clear(keep_tail=True)
         while el.getprevious() is not None:
             del el.getparent()[0]
@@ -237,12 +246,15 @@ def _frus_date(ctx: _Context, doc: etree._Element, meta: dict[str, str]) -> dict
         text = _inline(date) if date is not None else ""
         when = date.get("when") if date is not None else None
         if when or text:
-            found = _date_fields(text or None, ctx.opts, when, meta)
+            found = _date_fields(text or None, ctx.opts, when, meta, ctx.date_context)
             if found["date_start"] is None and when and text:
-                printed = _date_fields(text, ctx.opts, None, {})
+                printed_meta: dict[str, str] = {}
+                printed = _date_fields(text, ctx.opts, None, printed_meta, ctx.date_context)
                 if printed["date_start"] is not None:
                     meta["date_when"] = when
-                    meta["date_flag"] = "when_not_understood"
+                    meta["date_flag"] = ",".join(
+                        filter(None, ["when_not_understood", printed_meta.get("date_flag")])
+                    )
                     meta["date_source"] = "dateline_text"
                     return out | printed
             if found["date_start"] is not None:
@@ -270,7 +282,7 @@ def _frus_date(ctx: _Context, doc: etree._Element, meta: dict[str, str]) -> dict
         return out | flagged
     written = _dateline_date_text(dateline) if dateline is not None else None
     if written:
-        found = _date_fields(written, ctx.opts, None, meta)
+        found = _date_fields(written, ctx.opts, None, meta, ctx.date_context)
         if found["date_start"] is not None:
             meta["date_source"] = "dateline_text"
             if _RECEIVED.search(written) and not _received_only_after(written):
