@@ -1,6 +1,19 @@
 """Historical date normalisation: dates as sources write them -> an interval with a precision.
 
-Conventions follow EDTF (https://www.loc.gov/standards/datetime/) and RDA bracket usage.
+Conventions follow EDTF (https://www.loc.gov/standards/datetime/) and RDA bracket usage:
+- the first stated date: "1786 or 1800" is 1786 (approximate); "1850, published 1852",
+  "2001, reproduced 2007", "1850, with additions 1852" are 1850/2001 (later events are not
+  part of the interval); "1833 and 1836" and "c.1803, c.1805-10" still span every date named;
+- open intervals have one open end: "before/vor/avant/ante 1850" has no start and ends
+  1850-12-31, "after/nach/après/post 1850" and "1596 or after" start on 1 January and have no
+  end; `year` is the stated year, the flag "before"/"after" names the open side, approximate;
+  "c./circa/um/vers" are approximate, not open;
+- "Nth century" is N-1 00..N-1 99 (catalogue use); "16th and 17th century", "XVIe-XVIIe
+  siècle", "16./17. Jh." span both; "1858-12" and "[1871-03]" are a month, not a range;
+- Roman numerals as title pages print them ("M. DCC. LXXXIX.", "M DCC LXXXIX", "CIƆ IƆ CC");
+- a DateContext (volume or issue year, preceding document's date, the record's other dates)
+  gives a day and month without a year its year ("year_from_context") and flags a year
+  impossible there ("out_of_context", not kept); Old Style dates are left as written.
 """
 
 from __future__ import annotations
