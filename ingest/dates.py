@@ -1,6 +1,19 @@
 """Historical date normalisation: dates as sources write them -> an interval with a precision.
 
-Conventions follow EDTF (https://www.loc.gov/standards/datetime/) and RDA bracket usage.
+Conventions follow EDTF (https://www.loc.gov/standards/datetime/) and RDA bracket usage:
+- the first stated date: "1786 or 1800" is 1786 (approximate); "1850, published 1852",
+  "2001, reproduced 2007", "1850, with additions 1852" are 1850/2001 (later events are not
+  part of the interval); "1833 and 1836" and "c.1803, c.1805-10" still span every date named;
+- open intervals have one open end: "before/vor/avant/ante 1850" has no start and ends
+  1850-12-31, "after/nach/après/post 1850" and "1596 or after" start on 1 January and have no
+  end; `year` is the stated year, the flag "before"/"after" names the open side, approximate;
+  "c./circa/um/vers" are approximate, not open;
+- "Nth century" is N-1 00..N-1 99 (catalogue use); "16th and 17th century", "XVIe-XVIIe
+  siècle", "16./17. Jh." span both; "1858-12" and "[1871-03]" are a month, not a range;
+- Roman numerals as title pages print them ("M. DCC. LXXXIX.", "M DCC LXXXIX", "CIƆ IƆ CC");
+- a DateContext (volume or issue year, preceding document's date, the record's other dates)
+  gives a day and month without a year its year ("year_from_context") and flags a year
+  impossible there ("out_of_context", not kept); Old Style dates are left as written.
 """
 
 from __future__ import annotations
@@ -31,7 +44,8 @@ class DateInfo:
 
     `start is None` means no usable date: either the text gave none (UNKNOWN) or it gave one
     that cannot be kept, in which case `flags` says why ("implausible_year", "impossible_date").
-    Flags may also annotate a kept date ("roman_mismatch", "after", "before").
+    Flags may also annotate a kept date ("roman_mismatch", "year_from_context") or say which end
+    of it is open ("before": no start, "after": no end).
     """
 
     start: dt.date | None = None
@@ -43,8 +57,8 @@ class DateInfo:
 
     @property
     def known(self) -> bool:
-        """True when the interval is set."""
-        return self.start is not None
+        """True when the interval is set (an open interval has one end only)."""
+        return self.start is not None or self.end is not None
 
     def record_fields(self, date_text: str | None) -> dict[str, Any]:
         """The Record keyword arguments for this date."""
@@ -56,6 +70,33 @@ class DateInfo:
             "date_precision": self.precision,
             "date_approximate": self.approximate,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class DateContext:
+    """What a reader knows around a date: its volume's or issue's year, the preceding
+    document's date, the record's other dates. Gives a year-less dateline its year and flags a
+    year that is impossible there (`window`: years allowed before and after the anchor)."""
+
+    year: int | None = None
+    previous: dt.date | None = None
+    others: tuple[int, ...] = ()
+    window: tuple[int, int] = (150, 50)
+
+    @property
+    def anchor(self) -> int | None:
+        """The year a date is checked against: the volume's, else the middle of the other
+        dates, else the preceding date's."""
+        if self.year is not None:
+            return self.year
+        if self.others:
+            return sorted(self.others)[len(self.others) // 2]
+        return self.previous.year if self.previous is not None else None
+
+    def allows(self, year: int) -> bool:
+        """False for a year impossible here (the 1670s, or a typed "0201", in an 1870s volume)."""
+        anchor = self.anchor
+        return anchor is None or anchor - self.window[0] <= year <= anchor + self.window[1]
 
 
 UNKNOWN = DateInfo()
@@ -154,8 +195,8 @@ def format_roman(n: int, *, additive: bool = False) -> str:
 
 
 def parse_roman(text: str) -> int | None:
-    """'MDCCXCIII' or 'M.DCC.XCIII' -> 1793; None unless it is a well-formed numeral."""
-    s = text.lower().replace(".", "").strip()
+    """'MDCCXCIII', 'M.DCC.XCIII' or 'M DCC XCIII' -> 1793; None unless well-formed."""
+    s = re.sub(r"[.\s]", "", text.lower())
     if not s or any(ch not in _ROMAN_VALUE for ch in s):
         return None
     total = 0
@@ -317,9 +358,33 @@ _APPROX = re.compile(
 _EVENT = re.compile(
     r"\b(?:first |later |posthumous )?(?:re-?printed|printed|published|cast|exhibited|engraved|"
     r"reworked|remade|replica|editioned|edition|enlarged|reconstructed|reconstruction|restored|"
-    r"reassembled|assembled|re-?fabricated|repaired|annotated|dated|this version)\b"
+    r"reassembled|assembled|re-?fabricated|repaired|annotated|dated|this version|reproduced|"
+    r"reissued|(?:with )?additions|revised|retouched|gedruckt|publie|imprime|reimprime)\b"
 )
-_OPEN = re.compile(r"\b(after|before|by|nach|vor|avant|apres)\s+(?=c\.|\?|\d)")
+_OPEN = re.compile(
+    r"\b(not before|not after|nicht vor|nicht nach|pas avant|pas apres|after|before|by|nach|"
+    r"vor|avant|apres|ante|post|bis)\s+(?:(?:the|dem|le|la|l'|of)\s*)?(?=c\.|ca\.|\?|\[|\d)"
+)
+# "1596 or after", "1831 or later", "1850 oder später", "1850 ou plus tard"
+_OPEN_AFTER = re.compile(
+    r"^\s*[,;]?\s*(?:or|ou|oder)\s+(later|after|plus tard|apres|spater|danach|before|earlier|"
+    r"avant|fruher)\b"
+)
+_BEFORE_WORDS = frozenset(
+    {
+        "before",
+        "by",
+        "vor",
+        "avant",
+        "ante",
+        "bis",
+        "not after",
+        "nicht nach",
+        "pas apres",
+        "earlier",
+        "fruher",
+    }
+)
 
 _QUAL_CENTURY = {
     "early": (0, 32),
@@ -394,6 +459,16 @@ _ATOMS: list[tuple[str, re.Pattern[str]]] = [
             r"(?:l['’]\s*)?an\s+([ivxl]+|\d{1,2})\b(?:\s+de\s+la\s+republique(?:\s+francaise)?)?"
         ),
     ),
+    (  # several centuries: "16th and 17th century", "XVIe-XVIIe siècle", "16./17. Jh."
+        "centuries",
+        re.compile(
+            r"(?<![a-z\d])(\d{1,2})(?:st|nd|rd|th)?\s*(?:and|or|to|-|/|&)\s*(\d{1,2})(?:st|nd|rd|th)"
+            r"\s*(?:centuries|century|cent\.|c\b\.?)"
+            r"|(?<![a-z\d])([ivxl]+|\d{1,2})(?:e|eme|er)?\s*(?:-|/|et|ou|au|a)\s*([ivxl]+|\d{1,2})"
+            r"(?:e|eme)\s+(?:siecles?|s\.)"
+            r"|(?<![a-z\d])(\d{1,2})\.?\s*(?:/|-|und|oder|bis)\s*(\d{1,2})\.\s*(?:jahrhundert\w*|jh\b\.?)"
+        ),
+    ),
     (
         "century",
         re.compile(
@@ -433,6 +508,8 @@ _ATOMS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("my", re.compile(rf"\b({_MONTH})\b\.?,?\s*(?:of\s+|de\s+)?(\d{{4}})(?!\d)")),
     ("ym", re.compile(rf"(?<!\d)(\d{{4}}),?\s+({_MONTH})\b")),
+    # ISO dates inside longer text ("[1871-03]", "1871-03-15, Paris"): a month, not 1871-1903
+    ("iso", re.compile(r"(?<![\d-])(\d{4})-(0[1-9]|1[0-2])(?:-([0-3]\d))?(?![\d])")),
     # library catalogues (AACR2, MARC 008) write unknown digits as "-" or "u": "[16--?]" is a
     # year of the 1600s, "168-" or "168u" one of the 1680s (TCP imprints, Evans, ESTC)
     (
@@ -446,7 +523,8 @@ _ATOMS: list[tuple[str, re.Pattern[str]]] = [
             r"(?:c\.\s*|\?\s*)?(\d{1,4})(?!\d)(?:\s*-\s*(\d{1,2})(?!\d))?)?"
         ),
     ),
-    ("roman", re.compile(r"\b(m\.?(?:[mdclxvi]\.?){2,})(?![a-z])")),
+    # title pages print points and spaces between the groups: "M. DCC. LXXXIX.", "M DCC XI"
+    ("roman", re.compile(r"\b(m\.?(?:\s?[mdclxvi]\.?){2,})(?![a-z])")),
 ]
 _JOINERS = re.compile(
     r"^[\s,;:.()\[\]?~-]*(?:(?:and|or|to|et|ou|und|oder|bis|a|au|till|until)"
@@ -463,7 +541,14 @@ class _Atom:
     bracketed: bool = False
 
 
+# apostrophic numerals of old title pages: CIↃ = 1000, IↃ = 500 ("CIƆ IƆ CC" = 1700)
+_APOSTROPHIC_M = re.compile(r"C\s?I\s?[ƆↃɔↄ]", re.IGNORECASE)
+_APOSTROPHIC_D = re.compile(r"(?<![CcIi])I\s?[ƆↃɔↄ]", re.IGNORECASE)
+
+
 def _fold(text: str) -> str:
+    if any(ch in text for ch in "ƆↃɔↄ"):
+        text = _APOSTROPHIC_D.sub("D", _APOSTROPHIC_M.sub("M", text))
     s = unicodedata.normalize("NFD", text)
     s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
     s = re.sub(r"[–—‒−‐]", "-", s).replace("\\", "").replace("’", "'")
@@ -514,6 +599,22 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
             )
             return from_dates(month_start, month_end, "month")
         return from_dates(*republican_year_bounds(an), "year")
+    if kind == "centuries":
+        a_text, b_text = next((g[i], g[i + 1]) for i in (0, 2, 4) if g[i])
+        n_first = int(a_text) if a_text.isdigit() else parse_roman(a_text)
+        n_last = int(b_text) if b_text.isdigit() else parse_roman(b_text)
+        if not n_first or not n_last or n_last <= n_first:
+            return UNKNOWN
+        first_c, last_c = _century(n_first, None), _century(n_last, None)
+        if first_c.start is None or last_c.end is None:
+            return IMPLAUSIBLE
+        return from_years(first_c.start.year, last_c.end.year, precision="century")
+    if kind == "iso":
+        year, month = int(g[0]), int(g[1])
+        if g[2]:
+            return from_ymd(year, month, int(g[2]))
+        # "1858-12" is December 1858; "1805-06" stays the range 1805-1806
+        return from_ymd(year, month) if month < year % 100 else UNKNOWN
     if kind == "century":
         if g[1] or g[2]:
             number = parse_roman(g[1]) if g[1] else int(g[2])
@@ -532,8 +633,9 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
             a, b = _century(first, g[7]), _century(last, None)
             if a.start is None or b.end is None:
                 return a if a.start is None else b
-            return from_years(a.start.year, b.end.year, approximate=a.approximate,
-                              precision="century")
+            return from_years(
+                a.start.year, b.end.year, approximate=a.approximate, precision="century"
+            )
         return _century(first, g[7])
     if kind == "decade":
         start = int(g[1] or g[2]) * 10
@@ -562,6 +664,8 @@ def _atom_info(kind: str, m: re.Match[str]) -> DateInfo:
         first = int(g[1])
         if g[3] is None:
             return from_years(first)
+        if g[2] in ("or", "ou", "oder"):  # "1786 or 1800", "1831 or 2": the first stated date
+            return from_years(first, approximate=True)
         last = _expand_short(first, g[3])
         if g[4] and len(g[3]) == 4:
             # Tate "1794–c.1830–5": begun 1794, finished at some time in c.1830–1835
@@ -624,9 +728,16 @@ def _parse_free(s: str) -> DateInfo:
     if bad:
         return bad[0]
     approximate = bool(_APPROX.search(segment)) or any(a.info.approximate for a in atoms)
+    if len(atoms) > 1 and re.fullmatch(
+        r"[\s,;]*(?:or|ou|oder)[\s,;]*(?:c\.|ca\.|circa|vers|um)?\s*",
+        segment[atoms[0].end : atoms[1].start],
+    ):
+        atoms = atoms[:1]  # "March 1850 or April 1851": the first stated date
     open_end = _OPEN.search(segment[: atoms[0].start + 3])
-    if open_end:
-        flags += ("before",) if open_end[1] in ("before", "by", "vor", "avant") else ("after",)
+    open_after = _OPEN_AFTER.match(segment[atoms[0].end :]) if len(atoms) == 1 else None
+    side = open_end[1] if open_end else open_after[1] if open_after else None
+    if side is not None:
+        flags += ("before",) if side in _BEFORE_WORDS else ("after",)
         approximate = True
     starts = [a.info.start for a in atoms if a.info.start]
     ends = [a.info.end for a in atoms if a.info.end]
@@ -635,7 +746,43 @@ def _parse_free(s: str) -> DateInfo:
     precision = single[0].info.precision if single else "range"
     if precision is None:  # pragma: no cover - every atom sets a precision
         precision = "range"
-    return from_dates(start, end, precision, approximate=approximate, flags=flags)
+    info = from_dates(start, end, precision, approximate=approximate, flags=flags)
+    if info.start is not None and "before" in flags:  # one open end: no start
+        return DateInfo(None, info.end, info.year, info.precision, True, info.flags)
+    if info.start is not None and "after" in flags:  # one open end: no end
+        return DateInfo(info.start, None, info.year, info.precision, True, info.flags)
+    return info
+
+
+_YEARLESS = (
+    re.compile(rf"\b({_MONTH})\b\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th|d)?(?!\d)"),
+    re.compile(
+        rf"(?<!\d)(\d{{1,2}})(?:er|st|nd|rd|th|d|e)?\.?\s*(?:day\s+of\s+|of\s+|de\s+)?\b({_MONTH})\b"
+    ),
+)
+
+
+def _parse_yearless(folded: str, context: DateContext) -> DateInfo:
+    """A day and month without a year ("October 12—3 p. m.", "12 octobre"): the year is the
+    one that puts it nearest the preceding document's date, else the volume's year."""
+    for i, pattern in enumerate(_YEARLESS):
+        m = pattern.search(folded)
+        if not m:
+            continue
+        month, day = (MONTH_NAMES[m[1]], int(m[2])) if i == 0 else (MONTH_NAMES[m[2]], int(m[1]))
+        prev = context.previous
+        years = (prev.year - 1, prev.year, prev.year + 1) if prev else (context.anchor,)
+        found = [from_ymd(y, month, day) for y in years if y is not None]
+        found = [f for f in found if f.start is not None]
+        if not found:
+            return IMPOSSIBLE
+        if prev is not None:
+            found.sort(key=lambda f: abs((f.start - prev).days) if f.start else 0)
+        best = found[0]
+        return DateInfo(
+            best.start, best.end, best.year, "day", best.approximate, ("year_from_context",)
+        )
+    return UNKNOWN
 
 
 # Years before the Christian era: a Python date cannot hold them, so the date is flagged "bce"
@@ -727,28 +874,47 @@ def find_day_dates(text: str) -> list[tuple[int, int, DateInfo]]:
     return out
 
 
-def parse_date(text: str | None, *, plausible: tuple[int, int] | None = None) -> DateInfo:
+def parse_date(
+    text: str | None,
+    *,
+    plausible: tuple[int, int] | None = None,
+    context: DateContext | None = None,
+) -> DateInfo:
     """Normalise a date as a source wrote it; UNKNOWN (all None) when nothing is recognised.
 
     Args:
         text: the date as written ("c.1799", "15 brumaire an VIII", "XVIIe siècle"...).
         plausible: (first, last) years a caller accepts; dates outside are flagged
             "implausible_year" and lose their interval (FRUS: a typed "0201" for 1920).
+        context: what the reader knows around the date (volume year, preceding date): a
+            day and month without a year take their year from it ("year_from_context"), and
+            a year impossible in it is flagged "out_of_context" and not kept.
     """
     if text is None or not text.strip():
         return UNKNOWN
     try:
         info = _parse_text(text)
+        if context is not None and not info.known and not info.flags:
+            info = _parse_yearless(_fold(text), context)
     except (ValueError, OverflowError, KeyError) as exc:  # a defect here must not stop ingest
         logger.warning("date %r not understood: %s", text, exc)
         return DateInfo(flags=("unparsed",))
+    first = info.start or info.end
+    last = info.end or info.start
     if (
         plausible
-        and info.start
-        and info.end
-        and not (plausible[0] <= info.start.year and info.end.year <= plausible[1])
+        and first
+        and last
+        and not (plausible[0] <= first.year <= last.year <= plausible[1])
     ):
         return IMPLAUSIBLE
+    if (
+        context is not None
+        and first
+        and last
+        and not (context.allows(first.year) and context.allows(last.year))
+    ):
+        return DateInfo(flags=(*info.flags, "out_of_context"))
     return info
 
 

@@ -297,7 +297,7 @@ def find_mojibake(text: str, min_hits: int = 3) -> str | None:
 def check_date(record: Record) -> tuple[str, str] | None:
     """(reason, detail) when the source wrote a date the record could not keep, else None."""
     text = (record.date_text or "").strip()
-    if record.date_start is not None or text.lower() in _NO_DATE:
+    if record.date_start is not None or record.date_end is not None or text.lower() in _NO_DATE:
         return None
     flags = str(record.metadata.get("date_flag", "")).split(",")
     reason = next((f for f in flags if f in _DATE_PROBLEMS), "date_not_understood")

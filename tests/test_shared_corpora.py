@@ -170,7 +170,7 @@ def test_known_titles_dates_and_authors() -> None:
 
 def test_frus_documents_equal_the_document_divisions() -> None:
     """One record per top-level document division; the 79 nested ones of the 1861 volume
-    (schedules inside an attachment) are part of their parent's text (ingest/tei.py)."""
+    (schedules inside an attachment) are part of their parent's text (ingest/tei/frus.py)."""
     root = shared_path("cables", "frus")
     docs = walk("cables/frus")["docs"]
     for volume in sorted(root.glob("*.xml")):

@@ -1,4 +1,4 @@
-"""Tests for ingest/tei.py: trimmed real samples, project sample data, ../shared corpora."""
+"""Tests for ingest/tei/: trimmed real samples, project sample data, ../shared corpora."""
 
 from __future__ import annotations
 
@@ -403,7 +403,7 @@ def test_frus_streaming_clears_finished_documents(
         seen.append(sum(1 for _ in doc.itersiblings(preceding=True)))
         return original(ctx, doc, *args)
 
-    monkeypatch.setattr(tei, "_frus_document", spy)
+    monkeypatch.setattr(tei.frus, "_frus_document", spy)
     items = parse_all(big, tmp_path, collection="frus", kind="cable")
     assert len(items) == 3 * 41
     assert max(seen) <= 4  # bounded, not growing with the 123 documents read

@@ -153,7 +153,7 @@ def parse_tate(path: Path) -> Record:
 
 
 def read_frus() -> list[Record]:
-    """FRUS documents with sender, recipient and markup entities (ingest/tei.py, profile frus)."""
+    """FRUS documents with sender, recipient and markup entities (ingest/tei/frus.py)."""
     from ingest import tei
 
     def volume(name: str) -> list[Record]:
