@@ -144,7 +144,11 @@ def find(root: Path, **options: Any) -> Iterator[Path]:
 def _root_name(path: Path) -> tuple[str, str]:
     """(namespace, local name) of the root element, read from the first start event."""
     for _event, el in iterparse(path, events=("start",)):
-        q = etree.QName(el)
+        try:
+            q = etree.QName(el)
+        except ValueError as exc:  # libxml2 reports the start of "<lido:" before its error
+            detail = f"{path}: root element {el.tag!r} cut off or with an undeclared prefix"
+            raise SourceError("bad_xml", detail) from exc
         return q.namespace or "", q.localname
     raise SourceError("bad_xml", f"{path}: no root element")
 
@@ -625,9 +629,7 @@ def _record(
             # line breaks inside a paragraph are the cataloguer's wrapping; blank lines part
             value = "\n\n".join(
                 _clean(par)
-                for par in re.split(
-                    r"\n\s*\n", _BR_PARAGRAPH.sub("\n\n", "".join(note.itertext()))
-                )
+                for par in re.split(r"\n\s*\n", _BR_PARAGRAPH.sub("\n\n", "".join(note.itertext())))
             ).strip()
             if value:
                 descriptions.append(value)
@@ -749,8 +751,9 @@ def _related_work(rws: etree._Element) -> str:
     # qualifies the other notes and a related object with no other note is named by its ID
     notes = _path(work, "object", "objectNote")
     kinds = _unique(_text_of(n) for n in notes if n.get(f"{L}type") == "type")
-    said = "; ".join(x for x in _unique(_text_of(n) for n in notes
-                                         if n.get(f"{L}type") != "type") if x)
+    said = "; ".join(
+        x for x in _unique(_text_of(n) for n in notes if n.get(f"{L}type") != "type") if x
+    )
     if not said:
         ids = [_text_of(i) for i in _path(work, "object", "objectID")]
         links = [_text_of(w) for w in _path(work, "object", "objectWebResource")]

@@ -121,6 +121,25 @@ def test_mutated_samples_never_crash_an_adapter(fmt: str, data: st.DataObject) -
     parse_all(fmt, data.draw(mutated(fmt)))
 
 
+@pytest.mark.parametrize("fmt", sorted(SOURCES))
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<lido:',  # found by Hypothesis: a ValueError
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<lido:lido',
+        b"<lido:",
+    ],
+)
+def test_a_root_tag_cut_off_is_bad_xml_not_a_crash(fmt: str, data: bytes) -> None:
+    folder = _WORKDIR / f"{fmt}-cut"
+    folder.mkdir(exist_ok=True)
+    path = folder / "unit.xml"
+    path.write_bytes(data)
+    with pytest.raises(SourceError) as exc:
+        list(get_adapter(fmt).parse(path, root=folder, collection="c", kind=KINDS[fmt]))
+    assert exc.value.reason == "bad_xml"
+
+
 @PROFILE
 @given(data=st.data())
 def test_read_alto_from_bytes_returns_a_page_or_source_error(data: st.DataObject) -> None:
