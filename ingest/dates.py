@@ -705,6 +705,11 @@ def _drop_roman(atoms: list[_Atom]) -> tuple[list[_Atom], tuple[str, ...]]:
     return kept, () if same else ("roman_mismatch",)
 
 
+def states_unknown(text: str) -> bool:
+    """True for a text that says there is no date ("date not known", "n.d.", "s.d.", "?")."""
+    return bool(_UNKNOWN_TEXT.fullmatch(_fold(text).strip(" .[]()")))
+
+
 def _parse_free(s: str) -> DateInfo:
     """`s` is the text already folded (_fold)."""
     if _UNKNOWN_TEXT.fullmatch(s.strip(" .[]()")):

@@ -21,6 +21,7 @@ from ingest.dates import (
     parse_roman,
     republican_to_gregorian,
     republican_year_bounds,
+    states_unknown,
 )
 
 D = dt.date
@@ -499,3 +500,13 @@ def test_years_impossible_in_context_are_flagged(text: str) -> None:
     assert not info.known and "out_of_context" in info.flags
     # an enclosure of 1826 in an 1872 volume is possible (FRUS 1872 part 2 vol. 5)
     assert parse_date("April 20, 1826.", context=DateContext(year=1872)).year == 1826
+
+
+@pytest.mark.parametrize("text", ["date not known", "n.d.", "[s.d.]", "undated", "?"])
+def test_states_unknown_for_texts_that_say_there_is_no_date(text: str) -> None:
+    assert states_unknown(text)
+    assert not parse_date(text).known
+
+
+def test_states_unknown_is_false_for_a_date() -> None:
+    assert not states_unknown("c.1799")
