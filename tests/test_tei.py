@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RAW, SAMPLES, shared_path
+from conftest import BENCH, RAW, SAMPLES, shared_path
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
@@ -477,3 +477,50 @@ def test_builder_collapses_like_word_by_word_emission(ops: list[tuple[str, str]]
                 builder.close_entity()
                 depth -= 1
     assert fast.result() == slow.result()
+
+
+# ---------------------------------------------------------------- dates in context (issue 20)
+
+
+def test_eltec_time_slot_is_the_date_context(tmp_path: Path) -> None:
+    """ENG18661_Oliphant (T2, ../shared/bench): its first edition (1866) is kept; without it,
+    the print source the reader falls back on is the Zodiac Press reprint of 1969, outside T2
+    widened by 20 years: flagged out_of_context, not kept as the novel's date."""
+    import tarfile
+
+    bench = BENCH / "eltec-eng.tar.gz"
+    if not bench.exists():
+        pytest.skip(f"{bench} not available")
+    with tarfile.open(bench) as tar:
+        member = tar.extractfile("eltec-eng/level1/ENG18661_Oliphant.xml")
+        assert member is not None
+        data = member.read()
+    path = tmp_path / "ENG18661_Oliphant.xml"
+    path.write_bytes(data)
+    (rec,) = records(path, tmp_path, profile="eltec")
+    assert (rec.year, rec.metadata["time_slot"], rec.metadata["print_edition_date"]) == (
+        1866,
+        "T2",
+        "1969",
+    )
+    assert "date_flag" not in rec.metadata
+    tree = etree.parse(str(path))
+    for bibl in tree.xpath("//t:bibl[@type='firstEdition']", namespaces=NS):
+        bibl.getparent().remove(bibl)
+    tree.write(str(path), encoding="utf-8", xml_declaration=True)
+    (rec,) = records(path, tmp_path, profile="eltec")
+    assert rec.date_text == "1969" and rec.metadata["date_source"] == "printSource"
+    assert rec.year is None and rec.date_start is None
+    assert rec.metadata["date_flag"] == "out_of_context"
+
+
+def test_eltec_time_slot_context_keeps_novels_just_outside_their_slot() -> None:
+    header = etree.fromstring(
+        f'<teiHeader xmlns="{tei.TEI_NS}"><profileDesc><textDesc>'
+        '<timeSlot xmlns="http://distantreading.net/eltec/ns" key="T2"/>'
+        "</textDesc></profileDesc></teiHeader>"
+    )
+    context = tei.eltec.date_context(header)
+    # FRA00302_Aimard (first edition 1894) and FRA07201_Montagne (1886) are ELTeC T2 novels
+    assert context is not None and context.allows(1894) and context.allows(1886)
+    assert not context.allows(2009) and not context.allows(1801)

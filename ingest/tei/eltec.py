@@ -9,6 +9,7 @@ from typing import Any
 
 from lxml import etree
 
+from ingest import dates
 from ingest._xml import localname
 from ingest.tei.common import NS, _date_fields, _first, _Sniff, _title
 from ingest.tei.render import _inline
@@ -20,6 +21,24 @@ logger = logging.getLogger(__name__)
 _ISBD_IMPRINT = re.compile(r"^(?P<place>[^:,;]+?) : (?P<publisher>[^:]+?), \[?\d{4}\]?\.?$")
 
 PROFILE = "eltec"
+
+# ELTeC samples novels by the first edition's year in four time slots
+# (https://distantreading.github.io/sampling_proposal.html); a few novels sit a few years outside
+# theirs (ENG18970_Phillpots 1897 in T4, FRA00302_Aimard 1894 in T2), so the slot is widened by
+# TIME_SLOT_MARGIN years: a date further out (a modern reprint read as the novel's date) is
+# flagged "out_of_context" and not kept.
+TIME_SLOTS = {"T1": (1840, 1859), "T2": (1860, 1879), "T3": (1880, 1899), "T4": (1900, 1920)}
+TIME_SLOT_MARGIN = 20
+
+
+def date_context(header: etree._Element) -> dates.DateContext | None:
+    """The novel's ELTeC time slot as a date context (years allowed: the slot +- the margin)."""
+    slot = _first(header, "t:profileDesc/t:textDesc/e:timeSlot")
+    bounds = TIME_SLOTS.get((slot.get("key") or "").strip()) if slot is not None else None
+    if bounds is None:
+        return None
+    first, last = bounds
+    return dates.DateContext(year=first, window=(TIME_SLOT_MARGIN, last - first + TIME_SLOT_MARGIN))
 
 
 def detect(s: _Sniff) -> bool:
@@ -63,7 +82,8 @@ def fields(
         if first is not None:
             meta["date_source"] = "printSource"
     if first is not None:
-        fields.update(_date_fields(_inline(first) or None, opts, first.get("when"), meta))
+        context = date_context(header)
+        fields.update(_date_fields(_inline(first) or None, opts, first.get("when"), meta, context))
     for key, typ in (("print_edition_date", "printSource"), ("first_edition_date", "firstEdition")):
         el = _first(header, f"{src}[@type='{typ}']/t:date")
         if el is not None:
