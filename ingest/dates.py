@@ -502,8 +502,14 @@ _ATOMS: list[tuple[str, re.Pattern[str]]] = [
     (
         "mdy",
         re.compile(
-            rf"\b({_MONTH})\b\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th|d)?"
-            r"(?:\s*-\s*(\d{1,2})(?:st|nd|rd|th|d)?)?,?\s+(\d{4})(?!\d)"
+            # FRUS datelines as printed and OCRed: "March25, 1864", "Nov, 12, 1864", "July 13,.
+            # 1864", "November 4 and 6, 1863", "May 11, (23,) 1861" and "November 20 (December
+            # 2), 1897" (Old Style first, New Style in brackets: the first stated date), "March
+            # 21, (?) 1897", "October 3, (1863.)"
+            rf"\b({_MONTH})(?![a-z])\.?,?\s*(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th|d)?"
+            r"(?:\s*(?:-|and|&)\s*(\d{1,2})(?:st|nd|rd|th|d)?)?"
+            rf"(?:,?\s*\((?:(?:{_MONTH})\.?\s*)?\d{{1,2}},?\))?"
+            r"\s*[,.]{0,2}\s*(?:\(\?\)\s*)?\(?(\d{4})(?!\d)"
         ),
     ),
     ("my", re.compile(rf"\b({_MONTH})\b\.?,?\s*(?:of\s+|de\s+)?(\d{{4}})(?!\d)")),
