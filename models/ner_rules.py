@@ -25,6 +25,10 @@ switchable in the component's config:
   "canton de Vaud") and "Essex county, Va." as one place (English);
 - drop_generic_orgs: a one-word ORG that the tagger reads as a common noun ("le Parlement",
   "le Conseil") is a generic reference, not a name;
+- drop_inhabitants: "l'Etat", "the State" alone are generic (GENERIC_PLACES); a one-word
+  place that the tagger reads as a plural common noun ("les Suisses", "les Autrichiens", "les
+  Confédérés") names inhabitants, which HIPE does not annotate; hyphenated and all-capital
+  words ("Etats-Unis", "LONDRES") are kept;
 - extend_titles: person entities (and entities a title now starts) take the titles,
   honorifics and functions before them ("Mr.", "Rev. Dr.", "le conseiller fédéral", "Herr Dr."),
   absorbing an entity made only of titles ("M." tagged on its own), with nobility titles also
@@ -143,6 +147,14 @@ PLACE_BEFORE: dict[str, frozenset[str]] = {
     "de": _words("kanton stadt"),
 }
 PLACE_LINK = _words("of de du des d' d’")
+# Common nouns that a model takes for a place when capitalised alone: "l'Etat" is the state as
+# an institution, not a place name (HIPE leaves it out); with a name it is extended instead
+# ("State of Virginia", "Etat de Vaud").
+GENERIC_PLACES: dict[str, frozenset[str]] = {
+    "en": _words("state"),
+    "fr": _words("état etat"),
+    "de": _words("staat"),
+}
 # US state abbreviations after a place are part of it: "Essex county, Va.", "Harrisburg, Ill."
 STATE_ABBREVIATION_MAX = 6
 # A name right after a preposition of place is a place ("at Breda", "in Leyden", "à Kloten")
@@ -183,6 +195,7 @@ class EntityRules:
         places_after_prepositions: bool = True,
         extend_places: bool = True,
         drop_generic_orgs: bool = True,
+        drop_inhabitants: bool = True,
         extra_titles: Iterable[str] = (),
     ) -> None:
         self.lang = lang
@@ -202,6 +215,8 @@ class EntityRules:
         self.place = "GPE" if person_label == "PERSON" else "LOC"
         self.extend_places = extend_places
         self.drop_generic_orgs = drop_generic_orgs
+        self.drop_inhabitants = drop_inhabitants
+        self.generic_places = GENERIC_PLACES.get(lang, frozenset())
         self.place_after = PLACE_AFTER.get(lang, frozenset())
         self.place_before = PLACE_BEFORE.get(lang, frozenset())
         self.functions = self.titles | FUNCTIONS.get(lang, frozenset())
@@ -232,6 +247,8 @@ class EntityRules:
             if self.extend_places and span.label_ in PLACES:
                 span = self._extend_place(span)
             if self.drop_generic_orgs and self._generic_org(span):
+                continue
+            if self.drop_inhabitants and self._inhabitants(span):
                 continue
             if self.extend_functions and span.label_ == self.person:
                 span = self._extend_right(span)
@@ -338,6 +355,23 @@ class EntityRules:
         "le Conseil", "Taxes"): a generic reference to an institution, not a name (HIPE leaves
         these out), or a capitalised word taken for one. Pipelines without a tagger: kept."""
         return span.label_ == "ORG" and len(span) == 1 and span[0].pos_ == "NOUN"
+
+    def _inhabitants(self, span: Span) -> bool:
+        """A one-word place read as a plural common noun: "les Suisses", "Autrichiens".
+
+        Place names are proper nouns, or singular ("la Confédération"); a plural common noun
+        with a capital is a people. Pipelines without a tagger or morphology: kept."""
+        if span.label_ not in PLACES or len(span) != 1:
+            return False
+        token = span[0]
+        if _key(token) in self.generic_places and not token.text.isupper():
+            return True
+        return (
+            token.pos_ == "NOUN"
+            and "Plur" in token.morph.get("Number")
+            and not token.text.isupper()
+            and not any(h in token.text for h in "-‐‑")
+        )
 
     def _numeral(self, span: Span) -> bool:
         """A Roman numeral or a single letter alone ("II", "I", "S"): no name."""
@@ -479,6 +513,7 @@ def person_label(nlp: Language) -> str:
         "places_after_prepositions": True,
         "extend_places": True,
         "drop_generic_orgs": True,
+        "drop_inhabitants": True,
         "extra_titles": [],
     },
     requires=["doc.ents"],
@@ -497,6 +532,7 @@ def make_entity_rules(
     places_after_prepositions: bool,
     extend_places: bool,
     drop_generic_orgs: bool,
+    drop_inhabitants: bool,
     extra_titles: list[str],
 ) -> EntityRules:
     """spaCy factory: the rules for `nlp.lang`, with the pipeline's own person label."""
@@ -513,6 +549,7 @@ def make_entity_rules(
         places_after_prepositions=places_after_prepositions,
         extend_places=extend_places,
         drop_generic_orgs=drop_generic_orgs,
+        drop_inhabitants=drop_inhabitants,
         extra_titles=extra_titles,
     )
 

@@ -324,3 +324,23 @@ def test_generic_one_word_institutions_are_dropped(fr: Language) -> None:
     assert ents(rules(fr)(doc)) == [("Conseil fédéral", "ORG"), ("Berne", "LOC")]
     doc = with_ents(fr, text, [("Parlement", "ORG")])
     assert ents(rules(fr, drop_generic_orgs=False)(doc)) == [("Parlement", "ORG")]
+
+
+def test_inhabitants_and_the_state_are_no_places(fr: Language) -> None:
+    # sentences of the kind that made 46 false places in the French HIPE dev set
+    text = "Les Suisses ont battu les Autrichiens, et l'Etat a remercié les Grisons et Berne."
+    marked = [
+        ("Suisses", "LOC"),
+        ("Autrichiens", "LOC"),
+        ("Etat", "LOC"),
+        ("Berne", "LOC"),
+    ]
+    doc = with_ents(fr, text, marked)
+    assert doc[1].pos_ == "NOUN" and doc[1].morph.get("Number") == ["Plur"]
+    assert ents(rules(fr)(doc)) == [("Berne", "LOC")]
+    # names stay: hyphenated plural names, capitals, proper nouns
+    text = "Les Etats-Unis et la FRANCE ont écrit aux LONDRES et à Paris."
+    marked = [("Etats-Unis", "LOC"), ("FRANCE", "LOC"), ("Paris", "LOC")]
+    assert ents(rules(fr)(with_ents(fr, text, marked))) == marked
+    doc = with_ents(fr, "Les Suisses ont voté.", [("Suisses", "LOC")])
+    assert ents(rules(fr, drop_inhabitants=False)(doc)) == [("Suisses", "LOC")]
