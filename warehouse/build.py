@@ -34,7 +34,7 @@ from models.schemas import (
     TOPIC_PERIOD_TERM_SCHEMA,
     TOPIC_TERM_SCHEMA,
 )
-from warehouse.duplicates import MIN_CHARS, fingerprint
+from warehouse.duplicates import MIN_CHARS, document_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -235,10 +235,16 @@ def load_fingerprints(
     """
     doc_ids: list[str] = []
     hashes: list[str | None] = []
-    reader = con.sql("SELECT doc_id, text FROM _src_documents").to_arrow_reader(1024)
+    reader = con.sql("SELECT doc_id, kind, text FROM _src_documents").to_arrow_reader(1024)
     for batch in reader:
-        doc_ids.extend(batch.column(0).to_pylist())
-        hashes.extend(fingerprint(t, min_chars) for t in batch.column(1).to_pylist())
+        ids = batch.column(0).to_pylist()
+        doc_ids.extend(ids)
+        hashes.extend(
+            document_fingerprint(d, k, t, min_chars)
+            for d, k, t in zip(
+                ids, batch.column(1).to_pylist(), batch.column(2).to_pylist(), strict=True
+            )
+        )
     tables = {
         "_fingerprints": pa.table(
             {"doc_id": pa.array(doc_ids, pa.string()), "fingerprint": pa.array(hashes, pa.string())}
