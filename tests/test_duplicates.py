@@ -186,3 +186,17 @@ def test_include_duplicates_counts_every_copy(pair) -> None:
     assert len(kwic) > len(one.kwic("government")) and kwic["doc_id"].str.contains("-again:").any()
     relfreq = "SELECT sum(count) AS n FROM relfreq('war'{})"
     assert two.sql(relfreq.format(", dups := true"))["n"][0] > two.sql(relfreq.format(""))["n"][0]
+
+
+def test_stage_reports_duplicates(doubled: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from pipeline.warehouse import report_duplicates
+
+    with caplog.at_level("WARNING", logger="pipeline.warehouse"):
+        metrics = report_duplicates(doubled)
+    assert metrics["n_documents"] == 25
+    assert metrics["by_collection"][0] == {
+        "collection": "frus-again",
+        "duplicate_of_collection": "frus",
+        "n_documents": 21,
+    }
+    assert "21 documents of frus-again have the same text as documents of frus" in caplog.text
