@@ -16,6 +16,7 @@ from pipeline.errors import configure_logging, exit_with
 from pipeline.io import atomic_path, write_json
 from pipeline.params import MODELS, REPORTS, WAREHOUSE, Params, load_params
 from warehouse.build import build
+from warehouse.duplicates import MIN_CHARS
 from warehouse.queries import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -71,10 +72,41 @@ def write_watch_terms(db: Path, terms: list[str], by: str, csv: Path, png: Path)
     return len(df)
 
 
+def report_duplicates(db: Path) -> dict[str, Any]:
+    """Duplicate copies per (collection, collection of the canonical copy), logged and returned."""
+    with Warehouse.open(db) as wh:
+        pairs = wh.sql(
+            "SELECT collection, duplicate_of_collection, count(*) AS n FROM duplicates "
+            "GROUP BY ALL ORDER BY n DESC, collection, duplicate_of_collection"
+        )
+    for row in pairs.itertuples(index=False):
+        logger.warning(
+            "%d documents of %s have the same text as documents of %s: counted once, in %s "
+            "(Warehouse(...).duplicates() lists them; include_duplicates=True counts them)",
+            row.n,
+            row.collection,
+            row.duplicate_of_collection,
+            row.duplicate_of_collection,
+        )
+    return {
+        "n_documents": int(pairs["n"].sum()) if len(pairs) else 0,
+        "by_collection": [
+            {"collection": c, "duplicate_of_collection": o, "n_documents": int(n)}
+            for c, o, n in pairs.itertuples(index=False)
+        ],
+    }
+
+
 def run(params: Params, db: Path = WAREHOUSE) -> dict[str, Any]:
     started = time.perf_counter()
-    counts = build(db, sources(params))
     section = params.section("warehouse")
+    counts = build(
+        db,
+        sources(params),
+        collections=list(params.collections),
+        min_chars=int(section.get("duplicate_min_chars", MIN_CHARS)),
+    )
+    duplicates = report_duplicates(db)
     terms = [str(t) for t in section.get("watch_terms", [])]
     n_points = 0
     if terms:
@@ -87,6 +119,7 @@ def run(params: Params, db: Path = WAREHOUSE) -> dict[str, Any]:
         )
     return {
         "tables": counts,
+        "duplicates": duplicates,
         "watch_terms": terms,
         "n_plot_points": n_points,
         "size_mb": round(db.stat().st_size / 1e6, 2),

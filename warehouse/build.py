@@ -34,6 +34,7 @@ from models.schemas import (
     TOPIC_PERIOD_TERM_SCHEMA,
     TOPIC_TERM_SCHEMA,
 )
+from warehouse.duplicates import MIN_CHARS, document_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
 
 # Tables schema.sql derives from the inputs (reported in the row counts too).
 DERIVED_TABLES: tuple[str, ...] = (
+    "duplicates",
     "doc_index",
     "doc_lengths",
     "terms",
@@ -90,7 +92,11 @@ def quote_identifier(name: str) -> str:
 
 
 def build(
-    db_path: Path, sources: dict[str, list[Path]], memory_limit: str | None = None
+    db_path: Path,
+    sources: dict[str, list[Path]],
+    memory_limit: str | None = None,
+    collections: Sequence[str] | None = None,
+    min_chars: int = MIN_CHARS,
 ) -> dict[str, int]:
     """Build the warehouse at `db_path` from Parquet files; return row counts per table.
 
@@ -101,6 +107,10 @@ def build(
             spill to disk next to the file. None = DuckDB's default (80% of RAM).
         sources: table name (a key of TABLE_SCHEMAS) -> Parquet files; missing keys and empty
             lists give empty tables with the schema's columns.
+        collections: the registry order, which decides the canonical copy of a text found in
+            several collections (the first listed wins); None = the order of the documents
+            files in `sources`.
+        min_chars: texts shorter than this (normalised) are never taken for duplicates.
     """
     unknown = sorted(set(sources) - set(TABLE_SCHEMAS))
     if unknown:
@@ -119,6 +129,9 @@ def build(
                 paths = [Path(p) for p in sources.get(name, [])]
                 load_source(con, name, schema, paths)
             check_unique_documents(con)
+            order = list(collections) if collections is not None else []
+            order += [c for c in collections_in(sources.get("documents", [])) if c not in order]
+            load_fingerprints(con, order, min_chars)
             con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
             for name in TABLE_SCHEMAS:
                 con.execute(f"DROP TABLE temp.{quote_identifier('_src_' + name)}")
@@ -200,6 +213,55 @@ def check_unique_documents(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     if dupes:
         raise ValueError(f"duplicate doc_id in documents, e.g. {dupes}")
+
+
+def collections_in(paths: Sequence[Path]) -> list[str]:
+    """Collections of the documents files, in file order (the pipeline lists them as registered)."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        column = pq.read_table(path, columns=["collection"]).column("collection")
+        for value in column.unique().to_pylist():
+            if value is not None:
+                seen.setdefault(str(value), None)
+    return list(seen)
+
+
+def load_fingerprints(
+    con: duckdb.DuckDBPyConnection, collections: Sequence[str], min_chars: int
+) -> None:
+    """Temp tables `_fingerprints` (doc_id, fingerprint) and `_collection_rank` for schema.sql.
+
+    The texts are streamed from `_src_documents` in batches; only ids and hashes are kept.
+    """
+    doc_ids: list[str] = []
+    hashes: list[str | None] = []
+    reader = con.sql("SELECT doc_id, kind, text FROM _src_documents").to_arrow_reader(1024)
+    for batch in reader:
+        ids = batch.column(0).to_pylist()
+        doc_ids.extend(ids)
+        hashes.extend(
+            document_fingerprint(d, k, t, min_chars)
+            for d, k, t in zip(
+                ids, batch.column(1).to_pylist(), batch.column(2).to_pylist(), strict=True
+            )
+        )
+    tables = {
+        "_fingerprints": pa.table(
+            {"doc_id": pa.array(doc_ids, pa.string()), "fingerprint": pa.array(hashes, pa.string())}
+        ),
+        "_collection_rank": pa.table(
+            {
+                "collection": pa.array(list(collections), pa.string()),
+                "collection_rank": pa.array(range(len(collections)), pa.int32()),
+            }
+        ),
+    }
+    for name, table in tables.items():
+        con.register("_arrow_input", table)
+        try:
+            con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _arrow_input")
+        finally:
+            con.unregister("_arrow_input")
 
 
 def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -270,19 +270,34 @@ class Warehouse:
         collections: str | Iterable[str] | None = None,
         period: tuple[int, int] | None = None,
         limit: int | None = None,
+        include_duplicates: bool = False,
     ) -> pd.DataFrame:
-        """Documents (without their text) in year order; `period` is inclusive (start, end)."""
-        where, params = self.filter_documents(kinds, collections, period)
+        """Documents (without their text) in year order; `period` is inclusive (start, end).
+
+        A text held by several documents is listed once (its canonical copy) unless
+        include_duplicates=True; `duplicate_of` names the canonical copy of a duplicate.
+        """
+        where, params = self.filter_documents(
+            kinds, collections, period, include_duplicates=include_duplicates
+        )
         query = (
             "SELECT d.doc_id, d.collection, d.kind, d.title, d.authors, d.year, d.decade, "
             "d.century, d.date_text, d.date_precision, d.language, d.ocr_confidence, "
-            "d.n_words FROM documents AS d"
+            "d.n_words, d.duplicate_of FROM documents AS d"
             f"{where} ORDER BY d.year NULLS LAST, d.doc_id"
         )
         if limit is not None:
             query += " LIMIT ?"
             params.append(int(limit))
         return self.sql(query, params)
+
+    def duplicates(self) -> pd.DataFrame:
+        """Documents whose text is already in another document, with their canonical copy.
+
+        Columns doc_id, collection, duplicate_of, duplicate_of_collection, rule, n_copies,
+        text_fingerprint (docs/design-notes.md, "The same text twice").
+        """
+        return self.sql("SELECT * FROM duplicates ORDER BY duplicate_of, doc_id")
 
     def rejects(self) -> pd.DataFrame:
         """Every file or record the pipeline could not use, with its reason."""
@@ -294,9 +309,14 @@ class Warehouse:
         collections: str | Iterable[str] | None = None,
         period: tuple[int, int] | None = None,
         min_ocr_confidence: float | None = None,
+        include_duplicates: bool = False,
     ) -> tuple[str, list[Any]]:
-        """A WHERE clause on documents `d` and its bound parameters."""
-        clauses: list[str] = []
+        """A WHERE clause on documents `d` and its bound parameters.
+
+        Every query selects its documents here, so a text held by several documents (the same
+        novel in two collections) counts once, in its canonical copy, unless include_duplicates.
+        """
+        clauses: list[str] = [] if include_duplicates else ["d.duplicate_of IS NULL"]
         params: list[Any] = []
         kind_list = as_list(kinds)
         if kind_list is not None:
@@ -327,6 +347,7 @@ class Warehouse:
         ci: float = 0.95,
         n_boot: int = 1000,
         seed: int = 0,
+        include_duplicates: bool = False,
     ) -> pd.DataFrame:
         """Relative frequency per period with bootstrap confidence intervals.
 
@@ -338,6 +359,7 @@ class Warehouse:
 
         Returns columns term, period (start year), [split column], count, total, per_million,
         ci_low, ci_high, n_docs, n_docs_with_term; one row per term and period with documents.
+        A text held by several documents counts once unless include_duplicates=True.
         """
         width = bin_width(by)
         check_choice("field", field, FIELDS)
@@ -345,7 +367,9 @@ class Warehouse:
             check_choice("split", split, SPLITS)
         check_ci(ci)
         words = normalise_terms(terms)
-        where, params = self.filter_documents(kinds, collections, None, min_ocr_confidence)
+        where, params = self.filter_documents(
+            kinds, collections, None, min_ocr_confidence, include_duplicates
+        )
         docs = self.document_lengths(
             "CAST(floor(d.year / ?) * ? AS INTEGER)",
             [width, width],
@@ -366,6 +390,7 @@ class Warehouse:
         ci: float = 0.95,
         n_boot: int = 1000,
         seed: int = 0,
+        include_duplicates: bool = False,
     ) -> pd.DataFrame:
         """One term's rate per million words in each kind of source, side by side, with CIs.
 
@@ -375,7 +400,9 @@ class Warehouse:
         check_choice("field", field, FIELDS)
         check_ci(ci)
         words = normalise_terms(term)[:1]
-        where, params = self.filter_documents(None, None, period, min_ocr_confidence)
+        where, params = self.filter_documents(
+            None, None, period, min_ocr_confidence, include_duplicates
+        )
         docs = self.document_lengths("0", [], "d.kind", where, params, dated=False)
         out = self.bootstrap_groups(docs, words, field, "kind", n_boot, ci, seed)
         return out.drop(columns="group").sort_values("kind").reset_index(drop=True)
@@ -478,10 +505,13 @@ class Warehouse:
         kinds: str | Iterable[str] | None = None,
         collections: str | Iterable[str] | None = None,
         limit: int | None = None,
+        include_duplicates: bool = False,
     ) -> pd.DataFrame:
         """Every position of a term (postings), in year order: gpos, doc_idx, document bounds."""
         term_id = self.term_id(term, field)
-        where, params = self.filter_documents(kinds, collections, period)
+        where, params = self.filter_documents(
+            kinds, collections, period, include_duplicates=include_duplicates
+        )
         where = where.replace(" WHERE ", " AND ", 1)
         query = (
             "SELECT p.gpos AS hit, p.doc_idx, d.doc_id, d.title, d.year, d.kind, "
@@ -538,6 +568,7 @@ class Warehouse:
         limit: int = 1000,
         kinds: str | Iterable[str] | None = None,
         collections: str | Iterable[str] | None = None,
+        include_duplicates: bool = False,
     ) -> pd.DataFrame:
         """Keyword in context: `window` tokens each side of every hit, in year order.
 
@@ -547,7 +578,7 @@ class Warehouse:
         window = int(window)
         if window < 0:
             raise ValueError(f"window must be >= 0, got {window}")
-        hits = self.hits(term, field, period, kinds, collections, limit=int(limit))
+        hits = self.hits(term, field, period, kinds, collections, int(limit), include_duplicates)
         columns = ["doc_id", "title", "year", "kind", "left", "match", "right", "gpos"]
         if hits.empty:
             return pd.DataFrame(columns=columns)
@@ -576,6 +607,7 @@ class Warehouse:
         exclude_stopwords: bool = True,
         kinds: str | Iterable[str] | None = None,
         top: int | None = 50,
+        include_duplicates: bool = False,
     ) -> pd.DataFrame:
         """Words found within `window` tokens of `term` more often than chance.
 
@@ -596,7 +628,7 @@ class Warehouse:
             raise ValueError(f"window must be >= 1, got {window}")
         columns = ["collocate", "count", "collocate_total", "expected", "pmi", "llr"]
         node = self.term_id(term, field)
-        hits = self.hits(term, field, period, kinds)
+        hits = self.hits(term, field, period, kinds, include_duplicates=include_duplicates)
         if node is None or hits.empty:
             return pd.DataFrame(columns=columns)
         pos, valid, taken = self.read_windows(hits, window, f"{field}_ids")
@@ -612,7 +644,9 @@ class Warehouse:
         found, counts = found[keep], counts[keep]
         if not len(found):
             return pd.DataFrame(columns=columns)
-        where, params = self.filter_documents(kinds, None, period)
+        where, params = self.filter_documents(
+            kinds, None, period, include_duplicates=include_duplicates
+        )
         info = self.sql(
             "SELECT term_id, term, is_alpha, is_stop FROM terms "
             "WHERE term_id IN (SELECT unnest(?))",
@@ -659,6 +693,7 @@ class Warehouse:
         origin: str | None = None,
         kinds: str | Iterable[str] | None = None,
         ci: float = 0.95,
+        include_duplicates: bool = False,
     ) -> pd.DataFrame:
         """How many dated documents mention an entity (or any entity of a label), per period.
 
@@ -686,7 +721,7 @@ class Warehouse:
             "text": "lower(e.text) = lower(?)",
             "contains": "contains(lower(e.text), lower(?))",
         }[match]
-        where, params = self.filter_documents(kinds)
+        where, params = self.filter_documents(kinds, include_duplicates=include_duplicates)
         glue = " AND " if where else " WHERE "
         df = self.sql(
             f"""
@@ -717,13 +752,15 @@ class Warehouse:
         labels: Iterable[str] = ("PER", "ORG", "LOC"),
         origin: str | None = None,
         min_weight: int = 1,
+        include_duplicates: bool = False,
     ) -> pd.DataFrame:
         """The diplomatic network as an edge list: who wrote to whom, or who is named with whom.
 
         mode="sender_recipient": documents.sender -> documents.recipient (several names
         separated by "; " give one edge each), directed. mode="co_mention": entities of the
         given labels named in the same document, undirected (source < target). weight = the
-        number of documents; first_year/last_year bound the dated ones.
+        number of documents (a cable held twice, say by two dumps, counts once unless
+        include_duplicates=True); first_year/last_year bound the dated ones.
 
         Returns columns source, target, weight, first_year, last_year, source_label,
         target_label (labels are null in sender_recipient mode).
@@ -731,7 +768,9 @@ class Warehouse:
         check_choice("mode", mode, ("sender_recipient", "co_mention"))
         if origin is not None:
             check_choice("origin", origin, ("ner", "markup"))
-        where, params = self.filter_documents(kinds, None, period)
+        where, params = self.filter_documents(
+            kinds, None, period, include_duplicates=include_duplicates
+        )
         if mode == "sender_recipient":
             glue = " AND " if where else " WHERE "
             query = f"""
@@ -802,15 +841,22 @@ class Warehouse:
             params.append(period_list)
         return self.sql(query + " ORDER BY p.period_start NULLS LAST, n.period, n.rank", params)
 
-    def more_like_this(self, doc_id: str, k: int = 10, method: str = "sif") -> pd.DataFrame:
-        """The k documents whose embeddings are closest (cosine) to `doc_id`'s."""
+    def more_like_this(
+        self, doc_id: str, k: int = 10, method: str = "sif", include_duplicates: bool = False
+    ) -> pd.DataFrame:
+        """The k documents whose embeddings are closest (cosine) to `doc_id`'s.
+
+        Duplicate copies (the same text in another collection) are not listed unless
+        include_duplicates=True.
+        """
         return self.sql(
             "WITH q AS (SELECT vector FROM doc_vectors WHERE doc_id = ? AND method = ?) "
             "SELECT v.doc_id, d.title, d.year, d.kind, "
             "list_cosine_similarity(v.vector, q.vector) AS similarity "
             "FROM doc_vectors v CROSS JOIN q JOIN documents d ON d.doc_id = v.doc_id "
-            "WHERE v.method = ? AND v.doc_id <> ? ORDER BY similarity DESC, v.doc_id LIMIT ?",
-            [doc_id, method, method, doc_id, int(k)],
+            "WHERE v.method = ? AND v.doc_id <> ? AND (? OR d.duplicate_of IS NULL) "
+            "ORDER BY similarity DESC, v.doc_id LIMIT ?",
+            [doc_id, method, method, doc_id, bool(include_duplicates), int(k)],
         )
 
     def associations(self, target: str | None = None) -> pd.DataFrame:

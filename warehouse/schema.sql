@@ -5,6 +5,11 @@
 -- Tables
 --   documents         one row per document (DOCUMENT_SCHEMA) + doc_idx, decade, century
 --                     (decade/century = floor(year / 10|100) * 10|100: the 1800s are 1800-1899)
+--                     + text_fingerprint (sha256 of the normalised text, null when too short) and
+--                     duplicate_of (the canonical copy's doc_id when the text is a duplicate)
+--   duplicates        doc_id, collection, duplicate_of, duplicate_of_collection, rule, n_copies,
+--                     text_fingerprint: one row per duplicate copy (not the canonical one).
+--                     Every count below and every query leaves these copies out by default.
 --   pages, rejects, entities, doc_stats, doc_topics, topic_terms, topic_prevalence,
 --   topic_period_terms (each topic's top terms re-estimated per period), periods,
 --   neighbours, drift, association (Garg-style group associations per period),
@@ -27,16 +32,18 @@
 --   term_year_counts  term_id, year, kind, n_occurrences, n_docs: the term x year x kind cube of
 --                     dated documents (collocate marginals, timelines without per-document data)
 --   year_totals       year, kind, n_docs, n_tokens, n_alpha of dated documents
+--                     (both: duplicate copies left out)
 --
 -- Views
 --   documents_with_quality   date precision/certainty and OCR confidence band per document
---   corpus_summary           documents and tokens per kind and century
+--   corpus_summary           documents and tokens per kind and century (without duplicate copies)
 --   rejects_summary          rejected files/records per collection, stage and reason
 --   topic_labels             the five most probable terms of each topic
 --
 -- Macros (for the DuckDB CLI: `duckdb -readonly data/warehouse/longue.duckdb`)
 --   SELECT * FROM relfreq('liberté');              per decade: count, total, per_million, n_docs
 --   SELECT * FROM relfreq('Liberty', fld := 'text'); same on word forms instead of lemmas
+--   SELECT * FROM relfreq('war', dups := true);    duplicate copies counted too
 --   SELECT * FROM kwic('révolution');              keyword in context, 5 tokens each side
 --   SELECT * FROM kwic('war', width := 10, fld := 'text');
 --   SELECT * FROM docs_in(1870);                   documents dated in the 1870s
@@ -46,12 +53,51 @@ CREATE TABLE doc_index AS
 SELECT doc_id, CAST(row_number() OVER (ORDER BY doc_id) - 1 AS INTEGER) AS doc_idx
 FROM (SELECT doc_id FROM _src_documents UNION SELECT doc_id FROM _src_tokens);
 
+-- The same text in several documents (a novel in the sample and in a full collection, a FRUS
+-- volume added twice): build.py fingerprints every text (warehouse/duplicates.py) into
+-- _fingerprints; the canonical copy is the document of the collection listed first in the
+-- registry (_collection_rank: params.yaml order), then the smallest doc_id. The others are rows here.
+CREATE TABLE duplicates AS
+WITH f AS (
+    SELECT d.doc_id, d.collection, f.fingerprint,
+           coalesce(r.collection_rank, 2147483647) AS collection_rank
+    FROM _src_documents AS d
+    JOIN _fingerprints AS f ON f.doc_id = d.doc_id
+    LEFT JOIN _collection_rank AS r ON r.collection = d.collection
+    WHERE f.fingerprint IS NOT NULL
+), ranked AS (
+    SELECT *,
+           first_value(doc_id) OVER w AS canonical,
+           first_value(collection) OVER w AS canonical_collection,
+           row_number() OVER w AS copy,
+           count(*) OVER (PARTITION BY fingerprint) AS n_copies
+    FROM f
+    WINDOW w AS (PARTITION BY fingerprint ORDER BY collection_rank, collection, doc_id)
+)
+SELECT doc_id, collection, canonical AS duplicate_of,
+       canonical_collection AS duplicate_of_collection,
+       CASE WHEN collection = canonical_collection THEN 'same collection, smaller doc_id'
+            ELSE 'collection listed first' END AS rule,
+       n_copies, fingerprint AS text_fingerprint
+FROM ranked WHERE copy > 1
+ORDER BY doc_id;
+
 CREATE TABLE documents AS
 SELECT i.doc_idx, d.*,
        CAST(floor(d.year / 10) * 10 AS INTEGER) AS decade,
-       CAST(floor(d.year / 100) * 100 AS INTEGER) AS century
+       CAST(floor(d.year / 100) * 100 AS INTEGER) AS century,
+       f.fingerprint AS text_fingerprint, x.duplicate_of
 FROM _src_documents AS d JOIN doc_index AS i ON i.doc_id = d.doc_id
+LEFT JOIN _fingerprints AS f ON f.doc_id = d.doc_id
+LEFT JOIN duplicates AS x ON x.doc_id = d.doc_id
 ORDER BY i.doc_idx;
+
+DROP TABLE _fingerprints;
+DROP TABLE _collection_rank;
+
+-- doc_idx of the duplicate copies, left out of the corpus-wide counts below
+CREATE TEMP TABLE _duplicate_idx AS
+SELECT doc_idx FROM documents WHERE duplicate_of IS NOT NULL;
 
 CREATE TABLE tokens AS
 WITH ranked AS (
@@ -77,21 +123,28 @@ FROM doc_index AS i LEFT JOIN tokens AS t ON t.doc_idx = i.doc_idx
 GROUP BY i.doc_idx, i.doc_id
 ORDER BY i.doc_idx;
 
--- is_alpha: some form of the term is alphabetic; is_stop: most occurrences were stop words
+-- is_alpha: some form of the term is alphabetic; is_stop: most occurrences were stop words;
+-- n_occurrences and n_docs leave out duplicate copies (every term of every copy is listed)
 CREATE TABLE terms AS
+WITH _tokens_dup AS (
+    SELECT t.lemma, t.text, t.is_alpha, t.is_stop, t.doc_idx, x.doc_idx IS NOT NULL AS dup
+    FROM tokens AS t LEFT JOIN _duplicate_idx AS x ON x.doc_idx = t.doc_idx
+)
 SELECT CAST(row_number() OVER (ORDER BY field, term) AS INTEGER) AS term_id, *
 FROM (
     SELECT 'lemma' AS field, lower(lemma) AS term,
            bool_or(coalesce(is_alpha, false)) AS is_alpha,
            avg(CAST(coalesce(is_stop, false) AS INTEGER)) >= 0.5 AS is_stop,
-           count(*) AS n_occurrences, count(DISTINCT doc_idx) AS n_docs
-    FROM tokens WHERE lemma IS NOT NULL AND lemma <> '' GROUP BY ALL
+           count(*) FILTER (WHERE NOT dup) AS n_occurrences,
+           count(DISTINCT doc_idx) FILTER (WHERE NOT dup) AS n_docs
+    FROM _tokens_dup WHERE lemma IS NOT NULL AND lemma <> '' GROUP BY ALL
     UNION ALL
     SELECT 'text' AS field, lower(text) AS term,
            bool_or(coalesce(is_alpha, false)) AS is_alpha,
            avg(CAST(coalesce(is_stop, false) AS INTEGER)) >= 0.5 AS is_stop,
-           count(*) AS n_occurrences, count(DISTINCT doc_idx) AS n_docs
-    FROM tokens GROUP BY ALL
+           count(*) FILTER (WHERE NOT dup) AS n_occurrences,
+           count(DISTINCT doc_idx) FILTER (WHERE NOT dup) AS n_docs
+    FROM _tokens_dup GROUP BY ALL
 )
 ORDER BY term_id;
 
@@ -123,6 +176,7 @@ JOIN (
 ORDER BY b.block;
 
 DROP TABLE _token_ids;
+DROP TABLE _duplicate_idx;
 
 CREATE TABLE term_doc_counts AS
 SELECT m.field, m.term, c.term_id, c.doc_idx, i.doc_id, c.n_occurrences
@@ -137,7 +191,7 @@ CREATE TABLE term_year_counts AS
 SELECT c.term_id, d.year, d.kind, CAST(sum(c.n_occurrences) AS BIGINT) AS n_occurrences,
        count(*) AS n_docs
 FROM term_doc_counts AS c JOIN documents AS d ON d.doc_idx = c.doc_idx
-WHERE d.year IS NOT NULL
+WHERE d.year IS NOT NULL AND d.duplicate_of IS NULL
 GROUP BY ALL
 ORDER BY c.term_id, d.year, d.kind;
 
@@ -145,7 +199,7 @@ CREATE TABLE year_totals AS
 SELECT d.year, d.kind, count(*) AS n_docs, CAST(sum(l.n_tokens) AS BIGINT) AS n_tokens,
        CAST(sum(l.n_alpha) AS BIGINT) AS n_alpha
 FROM documents AS d JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx
-WHERE d.year IS NOT NULL
+WHERE d.year IS NOT NULL AND d.duplicate_of IS NULL
 GROUP BY ALL
 ORDER BY d.year, d.kind;
 
@@ -181,13 +235,14 @@ SELECT d.doc_id, d.collection, d.kind, d.title, d.year, d.decade, d.century, d.l
            WHEN d.ocr_confidence >= 0.7 THEN 'medium'
            ELSE 'low'
        END AS ocr_band,
-       d.n_words, l.n_tokens, l.n_alpha
+       d.n_words, l.n_tokens, l.n_alpha, d.duplicate_of
 FROM documents AS d LEFT JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx;
 
 CREATE VIEW corpus_summary AS
 SELECT d.kind, d.century, count(*) AS n_docs, CAST(sum(l.n_tokens) AS BIGINT) AS n_tokens,
        CAST(sum(l.n_alpha) AS BIGINT) AS n_alpha, min(d.year) AS first_year, max(d.year) AS last_year
 FROM documents AS d LEFT JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx
+WHERE d.duplicate_of IS NULL
 GROUP BY d.kind, d.century
 ORDER BY d.kind, d.century;
 
@@ -201,16 +256,16 @@ FROM topic_terms WHERE rank <= 5 GROUP BY topic ORDER BY topic;
 
 CREATE MACRO decade_of(y) AS CAST(floor(y / 10) * 10 AS INTEGER);
 
-CREATE MACRO relfreq(word, fld := 'lemma') AS TABLE
+CREATE MACRO relfreq(word, fld := 'lemma', dups := false) AS TABLE
 WITH totals AS (
     SELECT d.decade, CAST(sum(l.n_alpha) AS BIGINT) AS total, count(*) AS n_docs
     FROM documents AS d JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx
-    WHERE d.decade IS NOT NULL AND l.n_alpha > 0
+    WHERE d.decade IS NOT NULL AND l.n_alpha > 0 AND (dups OR d.duplicate_of IS NULL)
     GROUP BY d.decade
 ), hits AS (
     SELECT d.decade, CAST(sum(c.n_occurrences) AS BIGINT) AS n, count(*) AS n_docs_with_term
     FROM term_doc_counts AS c JOIN documents AS d ON d.doc_idx = c.doc_idx
-    WHERE c.field = fld AND c.term = lower(word)
+    WHERE c.field = fld AND c.term = lower(word) AND (dups OR d.duplicate_of IS NULL)
     GROUP BY d.decade
 )
 SELECT lower(word) AS term, t.decade, coalesce(h.n, 0) AS count, t.total,
@@ -219,11 +274,12 @@ SELECT lower(word) AS term, t.decade, coalesce(h.n, 0) AS count, t.total,
 FROM totals AS t LEFT JOIN hits AS h ON h.decade = t.decade
 ORDER BY t.decade;
 
-CREATE MACRO kwic(word, width := 5, fld := 'lemma') AS TABLE
+CREATE MACRO kwic(word, width := 5, fld := 'lemma', dups := false) AS TABLE
 WITH hits AS (
     SELECT p.doc_idx, p.gpos AS hit
     FROM term_positions AS p JOIN terms AS m ON m.term_id = p.term_id
     WHERE m.field = fld AND m.term = lower(word)
+      AND (dups OR p.doc_idx NOT IN (SELECT doc_idx FROM documents WHERE duplicate_of IS NOT NULL))
 ), context AS (
     SELECT h.doc_idx, h.hit, c.gpos, c.text
     FROM hits AS h
@@ -238,7 +294,7 @@ FROM context AS x JOIN documents AS d ON d.doc_idx = x.doc_idx
 GROUP BY d.doc_id, d.title, d.year, d.kind, x.hit
 ORDER BY d.year, d.doc_id, x.hit;
 
-CREATE MACRO docs_in(dec) AS TABLE
+CREATE MACRO docs_in(dec, dups := false) AS TABLE
 SELECT doc_id, collection, kind, title, authors, year, date_text, language, n_words
-FROM documents WHERE decade = dec
+FROM documents WHERE decade = dec AND (dups OR duplicate_of IS NULL)
 ORDER BY year, doc_id;
