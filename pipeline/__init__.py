@@ -10,7 +10,7 @@ import sys
 
 MIN_PYTHON = (3, 11)
 # import names of the packages every stage needs (pyproject.toml [project] dependencies)
-REQUIRED = ("yaml", "pyarrow", "pandas", "dask", "duckdb", "spacy", "gensim", "lxml")
+REQUIRED = ("yaml", "pyarrow", "pandas", "dask", "duckdb", "spacy", "gensim", "lxml", "ftfy")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
