@@ -15,7 +15,7 @@ import pytest
 
 from ingest import get_adapter
 from ingest._encoding import describe_undecodable, find_mojibake, repair_text
-from ingest.record import Record
+from ingest.record import Record, SourceError
 from pipeline import ingest
 from pipeline.params import parse_collection
 from tests.conftest import BENCH, SAMPLES
@@ -191,3 +191,16 @@ def test_the_whole_eltec_eng_bench_ingests(tmp_path: Path) -> None:
     assert "â€" not in machen["text"] and find_mojibake(machen["text"]) is None
     assert machen["text"].count("\u2014") >= 27
     assert metrics["n_documents_repaired"] == 1
+
+
+def test_a_plain_text_file_in_the_wrong_encoding_says_which_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "letter.txt"
+    path.write_bytes("Monsieur,\nJ'ai reçu votre lettre de l'été dernier.\n".encode("cp1252"))
+    with pytest.raises(SourceError) as info:
+        list(get_adapter("plaintext").parse(path, root=tmp_path, collection="c", kind="book"))
+    assert info.value.reason == "bad_encoding"
+    assert info.value.detail.endswith(
+        "3 undecodable byte(s) at offsets 17 (0xE7), 38 (0xE9), 40 (0xE9); the file claims "
+        "utf-8-sig, "
+        "but every byte reads as cp1252 (Windows Latin-1): declare that"
+    )
