@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import dates
+from ingest._encoding import describe_undecodable
 from ingest._paths import relative_source
 from ingest._text import normalise_space
 from ingest._xml import sha256_file
@@ -127,7 +128,8 @@ def parse(
     except OSError as exc:
         raise SourceError("unreadable", f"{path}: {exc}") from exc
     except UnicodeDecodeError as exc:
-        raise SourceError("bad_encoding", f"{path}: {exc}") from exc
+        detail = describe_undecodable(raw, str(opts["encoding"]))
+        raise SourceError("bad_encoding", f"{path}: {detail}") from exc
     tsv = sidecar(root, str(opts["metadata_tsv"]))
     rows = read_tsv(tsv, str(opts["key_column"])) if tsv else {}
     row = rows.get(path.stem)

@@ -8,14 +8,28 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib.metadata
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, get_args
 
 import pyarrow as pa
 
-PIPELINE_VERSION = "0.1.0"
+
+def read_version() -> str:
+    """The project's version: pyproject.toml beside the package (a checkout), else the installed
+    distribution's. Bump it in pyproject.toml whenever outputs change; it is in every row."""
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    if pyproject.is_file():
+        with pyproject.open("rb") as f:
+            return str(tomllib.load(f)["project"]["version"])
+    return importlib.metadata.version("longue-duree")
+
+
+PIPELINE_VERSION = read_version()
 
 Kind = Literal["book", "press", "cable", "museum"]
 KINDS: tuple[str, ...] = get_args(Kind)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import re
 import shutil
 import sys
 import time
@@ -27,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest import get_adapter
+from ingest._encoding import find_mojibake, repair_text
 from ingest._paths import relative_source
 from ingest.language import detect, normalise_code
 from ingest.record import (
@@ -38,6 +38,7 @@ from ingest.record import (
     Record,
     Reject,
     SourceError,
+    count_words,
     to_table,
 )
 from pipeline import cluster as clusters
@@ -79,11 +80,6 @@ _DATE_PROBLEMS = {
     "implausible_year": "falls outside the plausible years of this source",
     "date_not_understood": "was not understood as a date",
 }
-# UTF-8 bytes read as ISO-8859-1/cp1252 ("é" -> "Ã©"): a lead byte C2-F4 then continuation bytes.
-_MOJIBAKE = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178"
-    "\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
-)
 
 
 @dataclass(frozen=True)
@@ -202,6 +198,18 @@ def word_confidence_table(records: list[Record]) -> tuple[pa.Table, list[int], i
 def _add_record(
     record: Record, task: Task, rel: str, records: list[Record], rejects: list[Reject]
 ) -> None:
+    text, repair = repair_text(record.text)
+    if repair is not None:
+        # kept and flagged: ELTeC-eng's Machen (1907) has its em-dashes double-encoded ("â€”")
+        metadata = dict(record.metadata)
+        metadata["text_repair"] = repair.describe()
+        metadata["text_repaired_chars"] = str(repair.n_chars)
+        # counts the adapter derived from the damaged text are derived again
+        n_chars = len(text) if record.n_chars == len(record.text) else record.n_chars
+        n_words = record.n_words
+        if n_words >= 0 and n_words == count_words(record.text):
+            n_words = count_words(text)
+        record = replace(record, text=text, metadata=metadata, n_chars=n_chars, n_words=n_words)
     try:
         record = record.finalize()
     except ValueError as exc:
@@ -234,8 +242,10 @@ def _add_record(
                 record.source_path or rel,
                 STAGE,
                 "wrong_encoding",
-                f"{record.doc_id}: the text reads {wrong!r}, UTF-8 bytes decoded as "
-                "ISO-8859-1/cp1252; fix the file's declared encoding (<?xml ... encoding=?>)",
+                f"{record.doc_id}: the text reads {wrong!r}: UTF-8 decoded as "
+                f"ISO-8859-1/cp1252{' even after repair' if repair else ''}, which ftfy "
+                "cannot decode back (bytes lost, or encodings mixed within a line); the source "
+                "file needs fixing by hand",
             )
         )
         return
@@ -270,28 +280,6 @@ def _declared_languages(metadata: dict[str, str]) -> tuple[str, ...]:
     """The ISO 639-1 codes of metadata["languages"] ("fr,de"); Tesseract strings give none."""
     codes = {normalise_code(c) for c in str(metadata.get("languages", "")).split(",")}
     return tuple(sorted(c for c in codes if c))
-
-
-def find_mojibake(text: str, min_hits: int = 3) -> str | None:
-    """The first few mojibake runs when `text` is mostly UTF-8 read as a single-byte encoding.
-
-    At least `min_hits` runs that decode back to UTF-8, covering at least half of the non-ASCII
-    characters: a French or German text decoded right never looks like that.
-    """
-    hits = []
-    covered = 0
-    for m in _MOJIBAKE.finditer(text):
-        run = m.group()
-        try:
-            run.encode("cp1252" if any(ord(c) > 0xFF for c in run) else "latin-1").decode("utf-8")
-        except UnicodeError:
-            continue
-        hits.append(run)
-        covered += len(run)
-    if len(hits) < min_hits:
-        return None
-    non_ascii = sum(1 for c in text if ord(c) > 0x7F)
-    return " ".join(dict.fromkeys(hits[:5])) if covered * 2 >= non_ascii else None
 
 
 def check_date(record: Record) -> tuple[str, str] | None:
@@ -470,6 +458,13 @@ def summarise(
     conf = pc.mean(documents.column("ocr_confidence")).as_py() if len(documents) else None
     n_docs, n_rej = len(documents), len(rejects)
     n_lost = count_lost(rejects)
+    repaired = [
+        int(n)
+        for n in pc.map_lookup(
+            documents.column("metadata"), "text_repaired_chars", "first"
+        ).to_pylist()
+        if n is not None
+    ]
     return {
         "collection": cfg.name,
         "kind": cfg.kind,
@@ -483,6 +478,9 @@ def summarise(
         "rejects_by_reason": dict(sorted(Counter(rejects.column("reason").to_pylist()).items())),
         "n_words": int(pc.sum(documents.column("n_words")).as_py() or 0),
         "n_chars": int(pc.sum(documents.column("n_chars")).as_py() or 0),
+        # documents whose text had encoding damage that ftfy repaired, and characters it wrote
+        "n_documents_repaired": len(repaired),
+        "n_chars_repaired": sum(repaired),
         "year_min": min(years) if years else None,
         "year_max": max(years) if years else None,
         "n_dated": len(years),

@@ -44,6 +44,23 @@ BLOCK = 64
 # Above this many documents without the term in a period, their summed length in a bootstrap
 # replicate is drawn from its normal approximation (draw_documents_with_terms).
 EXACT_OTHER_DOCS = 200
+# Run on every reader connection once the warehouse is attached, so that sql() can touch no
+# file but the attached warehouse. enable_external_access=false alone is not enough: DuckDB
+# then allow-lists the attached file and its WAL, so `COPY ... TO '<warehouse>' (USE_TMP_FILE
+# false)` could overwrite the warehouse, and DETACH + ATTACH could reopen it writable. With the
+# local file system disabled, nothing opens a new file; the attached warehouse keeps its handle.
+# The price: a query larger than memory fails instead of spilling to a temporary directory.
+# https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview
+SANDBOX = (
+    "SET enable_external_access = false",  # no extensions, no COPY/EXPORT, no file readers
+    "SET disabled_filesystems = 'LocalFileSystem'",
+    "SET lock_configuration = true",  # and no SET/RESET to undo the two above
+)
+SANDBOX_HINT = (
+    "Warehouse.sql() runs on a read-only, sandboxed connection: it cannot read or write files, "
+    "attach databases or load extensions. To export a result, call .to_parquet()/.to_csv() on "
+    "the DataFrame it returns."
+)
 
 
 def resolve_path(path: Path | str | None = None) -> Path:
@@ -225,6 +242,8 @@ class Warehouse:
         try:
             con.execute("ATTACH ? AS warehouse (READ_ONLY)", [str(db)])
             con.execute("USE warehouse")
+            for statement in SANDBOX:
+                con.execute(statement)
             # the first DataFrame conversion of a process loads DuckDB's pandas glue (~0.1 s):
             # pay it while opening rather than inside the first question
             con.execute("SELECT 1 AS ready").df()
@@ -249,8 +268,15 @@ class Warehouse:
         self.close()
 
     def sql(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run any read-only SQL with bound parameters (`?` or `$name`)."""
-        return self.con.execute(query, params).df() if params else self.con.execute(query).df()
+        """Run any read-only SQL with bound parameters (`?` or `$name`).
+
+        The connection is sandboxed (see SANDBOX): statements that would read or write a file,
+        attach a database or load an extension fail with duckdb.PermissionException.
+        """
+        try:
+            return self.con.execute(query, params).df() if params else self.con.execute(query).df()
+        except duckdb.PermissionException as exc:
+            raise duckdb.PermissionException(f"{exc}\n{SANDBOX_HINT}") from exc
 
     def tables(self) -> list[str]:
         """Tables and views of the warehouse."""
