@@ -17,6 +17,8 @@ import pytest
 
 from warehouse import Warehouse
 from warehouse.build import DERIVED_TABLES, TABLE_SCHEMAS, build
+from warehouse.queries import QueryWarning
+from warehouse.terms import TermError
 
 sys.path.insert(0, str(Path(__file__).parent))
 from warehouse_fixture import FixtureWarehouse, make_fixture_warehouse  # noqa: E402
@@ -137,16 +139,29 @@ def test_frequency_count_equals_hand_count(wh: Warehouse, fx: FixtureWarehouse) 
     f = wh.frequency(["mer", "Sea"], by="decade")
     row = f[(f["term"] == "mer") & (f["period"] == 1870)].iloc[0]
     assert row["count"] == expected_count(fx, "mer", 1870) == 9
-    docs_1870 = fx.documents[fx.documents["year"].between(1870, 1879)]["doc_id"]
-    tok = fx.tokens[fx.tokens["doc_id"].isin(docs_1870)]
+    # each term is divided by the tokens of its own language, even when compared in one call
+    assert row["language"] == "fr"
+    docs = fx.documents
+    fr_1870 = docs[docs["year"].between(1870, 1879) & (docs["language"] == "fr")]["doc_id"]
+    tok = fx.tokens[fx.tokens["doc_id"].isin(fr_1870)]
     assert row["total"] == int(tok["is_alpha"].sum())
     assert row["per_million"] == pytest.approx(1e6 * 9 / row["total"])
-    assert row["n_docs"] == 2 and row["n_docs_with_term"] == 1
-    sea = f[f["term"] == "sea"].set_index("period")["count"]
+    assert row["n_docs"] == 1 and row["n_docs_with_term"] == 1
+    sea_rows = f[f["term"] == "Sea"]
+    assert set(sea_rows["language"]) == {"en"}
+    sea = sea_rows.set_index("period")["count"]
     assert sea[1870] == expected_count(fx, "sea", 1870) == 2
     assert sea[2000] == 1  # "St Ives Bay and the Celtic Sea" (Tate P20231, 2001)
-    # every dated decade with words is a row, with 0 where the word is absent
-    assert sea[1850] == 0 and len(sea) == fx.documents["year"].dropna().floordiv(10).nunique()
+    # every dated decade with English words is a row, with 0 where the word is absent
+    english = docs[(docs["language"] == "en") & docs["year"].notna()]
+    english = english[english["doc_id"].isin(fx.tokens["doc_id"])]
+    assert sea[1850] == 0 and len(sea) == english["year"].floordiv(10).nunique()
+    # language="all": the old denominator, every token of the period
+    everything = wh.frequency("mer", by="decade", language="all").set_index("period")
+    all_1870 = docs[docs["year"].between(1870, 1879)]["doc_id"]
+    tok = fx.tokens[fx.tokens["doc_id"].isin(all_1870)]
+    assert everything.loc[1870, "total"] == int(tok["is_alpha"].sum())
+    assert everything.loc[1870, "language"] == "all"
 
 
 def test_frequency_by_word_form(wh: Warehouse, fx: FixtureWarehouse) -> None:
@@ -194,8 +209,12 @@ def test_frequency_split_and_filters(wh: Warehouse) -> None:
     pd.testing.assert_frame_equal(wh.frequency("mer", min_ocr_confidence=0.7), wh.frequency("mer"))
     strict = wh.frequency("mer", min_ocr_confidence=0.9).set_index("period")
     loose = wh.frequency("mer").set_index("period")
-    assert loose.loc[1850, "n_docs"] - strict.loc[1850, "n_docs"] == 1
-    assert (loose.drop(index=1850)["n_docs"] == strict.drop(index=1850)["n_docs"]).all()
+    # "mer" is French: the newspaper is the only French document of the 1850s
+    assert loose.loc[1850, "n_docs"] == 1 and 1850 not in strict.index
+    assert (loose.drop(index=1850)["n_docs"] == strict["n_docs"]).all()
+    every = wh.frequency("mer", language="all").set_index("period")
+    every_strict = wh.frequency("mer", language="all", min_ocr_confidence=0.9)
+    assert every.loc[1850, "n_docs"] - every_strict.set_index("period").loc[1850, "n_docs"] == 1
     with pytest.raises(ValueError):
         wh.frequency("mer", by="fortnight")
     with pytest.raises(ValueError):
@@ -205,8 +224,9 @@ def test_frequency_split_and_filters(wh: Warehouse) -> None:
 
 
 def test_relfreq_macro_agrees_with_frequency(wh: Warehouse) -> None:
+    # the macro divides by every token of the decade: the API's language="all"
     macro = wh.sql("SELECT * FROM relfreq(?)", ["mer"]).set_index("decade")
-    api = wh.frequency("mer", n_boot=0).set_index("period")
+    api = wh.frequency("mer", n_boot=0, language="all").set_index("period")
     assert macro["count"].to_dict() == api["count"].to_dict()
     assert macro["total"].to_dict() == api["total"].to_dict()
     form = wh.sql("SELECT * FROM relfreq(?, fld := 'text')", ["Mer"]).set_index("decade")
@@ -311,7 +331,13 @@ def test_collocates_count_and_measures_by_hand(wh: Warehouse, fx: FixtureWarehou
 
 
 def test_compare_kinds_side_by_side(wh: Warehouse, fx: FixtureWarehouse) -> None:
-    k = wh.compare_kinds("sea", field="text", n_boot=300).set_index("kind")
+    # by default an English word is compared over the English documents of each kind
+    assert list(wh.compare_kinds("sea", field="text", n_boot=0)["kind"]) == [
+        "book",
+        "cable",
+        "museum",
+    ]
+    k = wh.compare_kinds("sea", field="text", n_boot=300, language="all").set_index("kind")
     assert list(k.index) == ["book", "cable", "museum", "press"]
     kinds = fx.documents.set_index("doc_id")["kind"]
     tok = fx.tokens.assign(kind=fx.tokens["doc_id"].map(kinds))
@@ -376,21 +402,28 @@ INJECTION = "x'; DROP TABLE documents; --"
 
 def test_injection_attempts_are_just_values(fx: FixtureWarehouse) -> None:
     with Warehouse.open(fx.db_path) as w:
-        assert w.kwic(INJECTION).empty
-        assert w.frequency(INJECTION)["count"].sum() == 0
-        assert w.kwic(INJECTION, kinds=[INJECTION]).empty
+        # a term is parsed, never spliced into SQL: this one is 8 tokens, refused as a phrase
+        for query in (w.kwic, w.frequency, w.hits, w.compare_kinds):
+            with pytest.raises(TermError, match="phrases are matched up to 5 tokens"):
+                query(INJECTION)
+        short = "x' OR 1=1"  # within the phrase length: just words that never occur
+        with pytest.warns(QueryWarning, match="never occurs"):
+            assert w.frequency(short)["count"].sum() == 0
+        assert w.kwic(short).empty and w.hits(short).empty
+        assert w.kwic("mer", kinds=[INJECTION]).empty
         assert w.neighbours(INJECTION).empty
         assert w.neighbours("mer", periods=[INJECTION]).empty
         assert w.collocates(INJECTION).empty
         assert w.collocates("mer", kinds=INJECTION).empty
-        assert w.compare_kinds(INJECTION)["count"].sum() == 0
+        with pytest.warns(QueryWarning):
+            assert w.compare_kinds(short)["count"].sum() == 0
         assert w.entity_timeline(INJECTION)["n_mentions"].sum() == 0
         assert w.entity_timeline("PER", kinds=INJECTION).empty
         assert w.cable_network(kinds=INJECTION).empty
         assert w.cable_network(mode="co_mention", labels=[INJECTION]).empty
         assert w.documents(kinds=INJECTION, collections=INJECTION).empty
         assert w.frequency("mer", collections=INJECTION).empty
-        assert w.hits(INJECTION).empty and w.term_id(INJECTION) is None
+        assert w.term_id(INJECTION) is None
         for bad in ({"by": INJECTION}, {"field": INJECTION}, {"split": INJECTION}):
             with pytest.raises(ValueError):
                 w.frequency("mer", **bad)
@@ -495,7 +528,12 @@ def test_plots_draw_lines_and_bands(wh: Warehouse) -> None:
     from warehouse.plots import plot_timeline, plot_topics
 
     f = wh.frequency(
-        ["petit", "love"], by="century", split="kind", kinds=["book", "museum"], n_boot=100
+        ["petit", "love"],
+        by="century",
+        split="kind",
+        kinds=["book", "museum"],
+        n_boot=100,
+        language="all",  # "petit" in the (English) museum records too, so 4 lines
     )
     ax = plot_timeline(f)
     assert len(ax.get_lines()) == 4  # 2 terms x 2 kinds

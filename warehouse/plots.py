@@ -48,7 +48,12 @@ def plot_timeline(
             0.5, 0.5, "no dated documents match", ha="center", va="center", transform=ax.transAxes
         )
         return ax
-    keys = ["term"] + [c for c in SPLIT_COLUMNS if c in df.columns]
+    # `language` is a split when a term has several; otherwise it names each term's denominator
+    keys = ["term"] + [
+        c
+        for c in SPLIT_COLUMNS
+        if c in df.columns and (c != "language" or df.groupby("term")[c].nunique().max() > 1)
+    ]
     grid = period_grid(df["period"])
     for key, group in df.groupby(keys, sort=True):
         parts = key if isinstance(key, tuple) else (key,)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,6 +19,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from warehouse.terms import Match, Term, TermError, match, parse_term, term_ids
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +30,8 @@ ENV_VAR = "LONGUE_WAREHOUSE"
 BINS: dict[str, int] = {"year": 1, "decade": 10, "quarter-century": 25, "century": 100}
 SPLITS: dict[str, str] = {"kind": "d.kind", "collection": "d.collection", "language": "d.language"}
 FIELDS: dict[str, str] = {"lemma": "t.lemma", "text": "t.text"}
+# term queries (warehouse.terms): "auto" = lemma for one word, word forms for a phrase
+TERM_FIELDS = ("auto", *FIELDS)
 FREQUENCY_COLUMNS = [
     "term",
     "period",
@@ -61,6 +66,18 @@ SANDBOX_HINT = (
     "attach databases or load extensions. To export a result, call .to_parquet()/.to_csv() on "
     "the DataFrame it returns."
 )
+
+
+class QueryWarning(UserWarning):
+    """Something a reader of the result must know: a word the corpus never holds, hits left
+    out of the denominator's language. Also kept in the result's `attrs["notes"]`."""
+
+
+def _noted(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    frame.attrs["notes"] = list(notes)
+    for note in notes:
+        warnings.warn(note, QueryWarning, stacklevel=3)
+    return frame
 
 
 def resolve_path(path: Path | str | None = None) -> Path:
@@ -336,6 +353,7 @@ class Warehouse:
         period: tuple[int, int] | None = None,
         min_ocr_confidence: float | None = None,
         include_duplicates: bool = False,
+        languages: str | Iterable[str] | None = None,
     ) -> tuple[str, list[Any]]:
         """A WHERE clause on documents `d` and its bound parameters.
 
@@ -359,13 +377,197 @@ class Warehouse:
             # documents that were not OCRed (confidence NULL) are kept
             clauses.append("(d.ocr_confidence IS NULL OR d.ocr_confidence >= ?)")
             params.append(float(min_ocr_confidence))
+        language_list = as_list(languages)
+        if language_list is not None:
+            clauses.append("list_contains(?, d.language)")
+            params.append(language_list)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    # -- terms (warehouse/terms.py) -------------------------------------------------------
+
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the warehouse's documents (the tokenizers a phrase is cut with)."""
+        if not hasattr(self, "_languages"):
+            rows = self.con.execute(
+                "SELECT DISTINCT language FROM documents WHERE language IS NOT NULL "
+                "ORDER BY language"
+            ).fetchall()
+            self._languages = tuple(str(r[0]) for r in rows)
+        return self._languages
+
+    def parse_term(self, term: str, field: str = "auto") -> Term:
+        """A term of the query syntax (warehouse/terms.py) cut as this warehouse's texts are."""
+        check_choice("field", field, TERM_FIELDS)
+        return parse_term(term, field, self.languages())
+
+    def term_counts(
+        self, terms: str | Iterable[str], field: str = "auto"
+    ) -> tuple[list[Term], pd.DataFrame, list[str]]:
+        """Each term's occurrences per document (term, doc_idx, n_occurrences) and notes.
+
+        Terms of single words (wildcards and `+` sums included) are read from term_doc_counts;
+        phrases and parts of speech are matched on the token stream (warehouse.terms.match).
+        """
+        items = [terms] if isinstance(terms, str) else list(terms)
+        if not items:
+            raise TermError("no term given")
+        parsed: dict[str, Term] = {}
+        for item in items:
+            t = self.parse_term(item, field)
+            parsed.setdefault(t.label, t)
+        frames, notes = [], []
+        for term in parsed.values():
+            words = [p.words[0] for p in term.phrases if len(p.words) == 1]
+            simple = len(words) == len(term.phrases) and not any(w.pos or w.any for w in words)
+            if simple:
+                ids = sorted({i for w in words for i in term_ids(self.con, w)})
+                missing = [str(w) for w in words if not term_ids(self.con, w)]
+                if len(missing) < len(words):
+                    missing = []
+                ids = ids or [-1]
+                # term_doc_counts is sorted by term_id: the BETWEEN lets zone maps skip the rest
+                found = self.sql(
+                    "SELECT doc_idx, CAST(sum(n_occurrences) AS BIGINT) AS n_occurrences "
+                    "FROM term_doc_counts WHERE term_id BETWEEN ? AND ? "
+                    "AND term_id IN (SELECT unnest(?)) GROUP BY doc_idx",
+                    [min(ids), max(ids), ids],
+                )
+            else:
+                m = match(self.con, term)
+                missing = m.missing
+                found = (
+                    m.hits.groupby("doc_idx").size().rename("n_occurrences").reset_index()
+                    if not m.hits.empty
+                    else pd.DataFrame(columns=["doc_idx", "n_occurrences"])
+                )
+            if missing:
+                notes.append(
+                    f"{term.label!r}: {', '.join(repr(w) for w in missing)} never occurs in "
+                    "this warehouse, so its count is 0 in every period (not a measured absence "
+                    "of the word: check the spelling, the field, or the collections built)"
+                )
+            found["term"] = term.label
+            frames.append(found)
+        counts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return list(parsed.values()), counts, notes
+
+    def term_languages(
+        self, labels: list[str], counts: pd.DataFrame, language: str | None
+    ) -> tuple[dict[str, list[str] | None], list[str]]:
+        """Each term's denominator languages and notes: as given ("all": every document), else
+        the language whose documents hold most of that term's hits (a French word is divided
+        by French tokens, an English one by English tokens, even in one call)."""
+        if language == "all":
+            return {label: None for label in labels}, []
+        known = self.languages()
+        if language is not None:
+            if language not in known:
+                raise ValueError(
+                    f"language={language!r}: no document of this warehouse is in it; "
+                    f"languages here: {', '.join(known) or 'none'} (or 'all')"
+                )
+            return {label: [language] for label in labels}, []
+        per = pd.DataFrame(columns=["term", "language", "n"])
+        if not counts.empty:
+            per = self.sql(
+                "SELECT c.term, d.language, CAST(sum(c.n) AS BIGINT) AS n FROM documents AS d "
+                "JOIN (SELECT unnest(?) AS term, unnest(?) AS doc_idx, unnest(?) AS n) AS c "
+                "ON c.doc_idx = d.doc_idx WHERE d.language IS NOT NULL "
+                "GROUP BY ALL ORDER BY c.term, n DESC, d.language",
+                [
+                    counts["term"].astype(str).tolist(),
+                    counts["doc_idx"].astype("int64").tolist(),
+                    counts["n_occurrences"].astype("int64").tolist(),
+                ],
+            )
+        chosen: dict[str, list[str] | None] = {}
+        notes = []
+        for label in labels:
+            mine = per[per["term"] == label]
+            if mine.empty:
+                chosen[label] = None
+                notes.append(
+                    f"{label!r}: no hit, so its rates are per million tokens of every language"
+                )
+                continue
+            lang = str(mine["language"].iloc[0])
+            chosen[label] = [lang]
+            others = mine.iloc[1:]
+            if not others.empty:
+                left = ", ".join(f"{r.language}: {r.n}" for r in others.itertuples())
+                notes.append(
+                    f"{label!r}: rates are per million tokens of the {lang!r} documents, where "
+                    f"most of its hits are; hits in other languages are not counted ({left}): "
+                    "pass language='all' or another language to count them"
+                )
+        return chosen, notes
+
+    def term_rates(
+        self,
+        terms: str | Iterable[str],
+        field: str,
+        language: str | None,
+        group_sql: str,
+        group_params: list[Any],
+        split: str | None,
+        filters: dict[str, Any],
+        dated: bool,
+        n_boot: int,
+        ci: float,
+        seed: int,
+    ) -> pd.DataFrame:
+        """The rates of each term per (group, split) over the documents of its language."""
+        parsed, counts, notes = self.term_counts(terms, field)
+        labels = [t.label for t in parsed]
+        if split == "language":  # one row per language: each is its own denominator already
+            chosen, more = self.term_languages(labels, counts, language or "all")
+        else:
+            chosen, more = self.term_languages(labels, counts, language)
+        frames = []
+        for langs in dict.fromkeys(tuple(v) if v else None for v in chosen.values()):
+            group = [lb for lb in labels if (tuple(chosen[lb]) if chosen[lb] else None) == langs]
+            where, params = self.filter_documents(**filters, languages=list(langs or []) or None)
+            docs = self.document_lengths(
+                group_sql, group_params, SPLITS[split] if split else None, where, params, dated
+            )
+            part = self.bootstrap_groups(docs, group, counts, split, n_boot, ci, seed)
+            if split != "language":
+                part["language"] = langs[0] if langs else "all"
+            frames.append(part)
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        order = {lb: i for i, lb in enumerate(labels)}
+        keys = ["term"] + ([split] if split else []) + ["group"]
+        out = out.sort_values(keys, key=lambda c: c.map(order) if c.name == "term" else c)
+        return _noted(out.reset_index(drop=True), notes + more)
+
+    def match(
+        self,
+        term: str,
+        field: str = "auto",
+        period: tuple[int, int] | None = None,
+        kinds: str | Iterable[str] | None = None,
+        collections: str | Iterable[str] | None = None,
+        languages: str | Iterable[str] | None = None,
+        include_duplicates: bool = False,
+    ) -> Match:
+        """Every hit of a term (phrase, wildcard, lemma/POS, `+` sum) in the selected documents.
+
+        `Match.hits`: hit (first token's gpos), doc_idx, length, match (the forms found);
+        `Match.substitutions()`: what a wildcard matched, most frequent first.
+        """
+        found = match(self.con, self.parse_term(term, field))
+        where, params = self.filter_documents(
+            kinds, collections, period, None, include_duplicates, languages
+        )
+        keep = self.sql(f"SELECT d.doc_idx FROM documents AS d{where}", params)["doc_idx"]
+        found.hits = found.hits[found.hits["doc_idx"].isin(set(keep))].reset_index(drop=True)
+        return found
 
     def frequency(
         self,
         terms: str | Iterable[str],
         by: str | int = "decade",
-        field: str = "lemma",
+        field: str = "auto",
         split: str | None = None,
         kinds: str | Iterable[str] | None = None,
         collections: str | Iterable[str] | None = None,
@@ -374,64 +576,84 @@ class Warehouse:
         n_boot: int = 1000,
         seed: int = 0,
         include_duplicates: bool = False,
+        language: str | None = None,
     ) -> pd.DataFrame:
         """Relative frequency per period with bootstrap confidence intervals.
 
-        Terms are lowercased and matched against lowercased lemmas (field="lemma") or word
-        forms (field="text"). `total` is the number of alphabetic tokens of the period's dated
-        documents; per_million = 1e6 * count / total. The CI resamples the period's documents
-        (a document's count and length together) `n_boot` times; a one-document period has a
+        `terms`: one term or several compared in one call, in the query syntax of
+        warehouse/terms.py: words (lemmas by default), phrases of up to 5 tokens ("droits de
+        l'homme", matched on word forms), wildcards (liber*), lemma/POS (femme/NOUN) and
+        `+` sums of variants (juif+juifs+israélite). field="lemma" or "text" forces a field.
+
+        The denominator, `total`, is the number of alphabetic tokens of the period's dated
+        documents in the term's language: by default the language whose documents hold most
+        of that term's hits (a French word is not divided by English tokens, even next to an
+        English one in the same call); `language` names one for every term, or "all". per_million = 1e6 * count / total. The CI resamples the period's documents (a
+        document's count and length together) `n_boot` times; a one-document period has a
         zero-width interval, so read n_docs next to it.
 
         Returns columns term, period (start year), [split column], count, total, per_million,
-        ci_low, ci_high, n_docs, n_docs_with_term; one row per term and period with documents.
-        A text held by several documents counts once unless include_duplicates=True.
+        ci_low, ci_high, n_docs, n_docs_with_term, language; one row per term and period with
+        documents. A text held by several documents counts once unless include_duplicates.
+        A word the warehouse never saw, or hits left out by the language, come with a
+        QueryWarning (also in `result.attrs["notes"]`), never as a silent zero.
         """
         width = bin_width(by)
-        check_choice("field", field, FIELDS)
         if split is not None:
             check_choice("split", split, SPLITS)
         check_ci(ci)
-        words = normalise_terms(terms)
-        where, params = self.filter_documents(
-            kinds, collections, None, min_ocr_confidence, include_duplicates
-        )
-        docs = self.document_lengths(
+        filters = {
+            "kinds": kinds,
+            "collections": collections,
+            "min_ocr_confidence": min_ocr_confidence,
+            "include_duplicates": include_duplicates,
+        }
+        out = self.term_rates(
+            terms,
+            field,
+            language,
             "CAST(floor(d.year / ?) * ? AS INTEGER)",
             [width, width],
-            SPLITS[split] if split else None,
-            where,
-            params,
-            dated=True,
+            split,
+            filters,
+            True,
+            n_boot,
+            ci,
+            seed,
         )
-        out = self.bootstrap_groups(docs, words, field, split, n_boot, ci, seed)
         return out.rename(columns={"group": "period"})
 
     def compare_kinds(
         self,
         term: str,
-        field: str = "lemma",
+        field: str = "auto",
         period: tuple[int, int] | None = None,
         min_ocr_confidence: float | None = None,
         ci: float = 0.95,
         n_boot: int = 1000,
         seed: int = 0,
         include_duplicates: bool = False,
+        language: str | None = None,
     ) -> pd.DataFrame:
         """One term's rate per million words in each kind of source, side by side, with CIs.
 
-        Undated documents count unless `period` (inclusive years) is given. Returns columns
-        term, kind, count, total, per_million, ci_low, ci_high, n_docs, n_docs_with_term.
+        Undated documents count unless `period` (inclusive years) is given; the term syntax
+        and the `language` of the denominator are those of frequency(). Returns columns term,
+        kind, count, total, per_million, ci_low, ci_high, n_docs, n_docs_with_term, language.
         """
-        check_choice("field", field, FIELDS)
         check_ci(ci)
-        words = normalise_terms(term)[:1]
-        where, params = self.filter_documents(
-            None, None, period, min_ocr_confidence, include_duplicates
+        filters = {
+            "period": period,
+            "min_ocr_confidence": min_ocr_confidence,
+            "include_duplicates": include_duplicates,
+        }
+        out = self.term_rates(
+            [term], field, language, "0", [], "kind", filters, False, n_boot, ci, seed
         )
-        docs = self.document_lengths("0", [], "d.kind", where, params, dated=False)
-        out = self.bootstrap_groups(docs, words, field, "kind", n_boot, ci, seed)
-        return out.drop(columns="group").sort_values("kind").reset_index(drop=True)
+        notes = out.attrs.get("notes", [])
+        out = out.drop(columns="group").sort_values("kind").reset_index(drop=True)
+        out.attrs["notes"] = notes
+        return out
 
     def document_lengths(
         self,
@@ -457,35 +679,30 @@ class Warehouse:
         self,
         docs: pd.DataFrame,
         words: list[str],
-        field: str,
+        hits: pd.DataFrame,
         split: str | None,
         n_boot: int,
         ci: float,
         seed: int,
     ) -> pd.DataFrame:
-        """Counts and bootstrap CIs of `words` in each (group, split) of `docs`."""
+        """Counts and bootstrap CIs of each term of `words` in each (group, split) of `docs`;
+        `hits` holds the terms' occurrences per document (term, doc_idx, n_occurrences)."""
         columns = ["term", "group"] + ([split] if split else []) + FREQUENCY_COLUMNS[2:]
         if docs.empty:
             return pd.DataFrame(columns=columns)
-        # IN with one placeholder per term (not list_contains) so the sorted (field, term)
-        # columns' zone maps skip every other term
-        hits = self.sql(
-            "SELECT term, doc_idx, n_occurrences FROM term_doc_counts "
-            f"WHERE field = ? AND term IN ({', '.join('?' for _ in words)})",
-            [field, *words],
-        )
         matrix = np.zeros((len(docs), len(words)))
         row_of = pd.Series(np.arange(len(docs)), index=docs["doc_idx"].to_numpy())
-        hits = hits[hits["doc_idx"].isin(row_of.index)]
-        col_of = {w: i for i, w in enumerate(words)}
-        np.add.at(
-            matrix,
-            (
-                row_of.loc[hits["doc_idx"].to_numpy()].to_numpy(dtype=np.int64),
-                hits["term"].map(col_of).to_numpy(dtype=np.int64),
-            ),
-            hits["n_occurrences"].to_numpy(dtype=np.float64),
-        )
+        if not hits.empty:
+            hits = hits[hits["doc_idx"].isin(row_of.index) & hits["term"].isin(words)]
+            col_of = {w: i for i, w in enumerate(words)}
+            np.add.at(
+                matrix,
+                (
+                    row_of.loc[hits["doc_idx"].to_numpy()].to_numpy(dtype=np.int64),
+                    hits["term"].map(col_of).to_numpy(dtype=np.int64),
+                ),
+                hits["n_occurrences"].to_numpy(dtype=np.float64),
+            )
         lengths = docs["n_alpha"].to_numpy(dtype=np.float64)
         docs = docs.assign(split=docs["split"].fillna(""))
         rows: list[dict[str, Any]] = []
@@ -526,31 +743,48 @@ class Warehouse:
     def hits(
         self,
         term: str,
-        field: str = "lemma",
+        field: str = "auto",
         period: tuple[int, int] | None = None,
         kinds: str | Iterable[str] | None = None,
         collections: str | Iterable[str] | None = None,
         limit: int | None = None,
         include_duplicates: bool = False,
+        languages: str | Iterable[str] | None = None,
     ) -> pd.DataFrame:
-        """Every position of a term (postings), in year order: gpos, doc_idx, document bounds."""
-        term_id = self.term_id(term, field)
+        """Every hit of a term (query syntax of warehouse/terms.py), in year order: hit (gpos
+        of its first token), length, match, doc_idx, document and its token bounds."""
+        found = match(self.con, self.parse_term(term, field))
+        columns = [
+            "hit", "length", "match", "doc_idx", "doc_id", "title", "year", "kind",
+            "first_gpos", "last_gpos",
+        ]  # fmt: skip
+        if found.hits.empty:
+            return pd.DataFrame(columns=columns)
         where, params = self.filter_documents(
-            kinds, collections, period, include_duplicates=include_duplicates
+            kinds, collections, period, None, include_duplicates, languages
         )
         where = where.replace(" WHERE ", " AND ", 1)
+        h = found.hits
         query = (
-            "SELECT p.gpos AS hit, p.doc_idx, d.doc_id, d.title, d.year, d.kind, "
+            "SELECT h.hit, h.length, h.match, h.doc_idx, d.doc_id, d.title, d.year, d.kind, "
             "l.first_gpos, l.first_gpos + l.n_tokens - 1 AS last_gpos "
-            "FROM term_positions AS p JOIN documents AS d ON d.doc_idx = p.doc_idx "
-            "JOIN doc_lengths AS l ON l.doc_idx = p.doc_idx "
-            f"WHERE p.term_id = ?{where} ORDER BY d.year NULLS LAST, p.gpos"
+            "FROM (SELECT unnest(?) AS hit, unnest(?) AS length, unnest(?) AS match, "
+            "unnest(?) AS doc_idx) AS h "
+            "JOIN documents AS d ON d.doc_idx = h.doc_idx "
+            "JOIN doc_lengths AS l ON l.doc_idx = h.doc_idx "
+            f"WHERE TRUE{where} ORDER BY d.year NULLS LAST, h.hit"
         )
-        bound: list[Any] = [term_id if term_id is not None else -1, *params]
+        bound: list[Any] = [
+            h["hit"].astype("int64").tolist(),
+            h["length"].astype("int64").tolist(),
+            h["match"].astype(str).tolist(),
+            h["doc_idx"].astype("int64").tolist(),
+            *params,
+        ]
         if limit is not None:
             query += " LIMIT ?"
             bound.append(int(limit))
-        return self.sql(query, bound)
+        return self.sql(query, bound)[columns]
 
     def read_windows(
         self, hits: pd.DataFrame, window: int, column: str
@@ -590,34 +824,43 @@ class Warehouse:
         term: str,
         window: int = 8,
         period: tuple[int, int] | None = None,
-        field: str = "lemma",
+        field: str = "auto",
         limit: int = 1000,
         kinds: str | Iterable[str] | None = None,
         collections: str | Iterable[str] | None = None,
         include_duplicates: bool = False,
+        languages: str | Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """Keyword in context: `window` tokens each side of every hit, in year order.
 
-        Reads the term's postings, then only the 64-token blocks around the first `limit`
-        hits; context never crosses a document boundary.
+        The term is in the query syntax of warehouse/terms.py (a phrase's tokens are the
+        match). Reads only the 64-token blocks around the first `limit` hits; context never
+        crosses a document boundary.
         """
         window = int(window)
         if window < 0:
             raise ValueError(f"window must be >= 0, got {window}")
-        hits = self.hits(term, field, period, kinds, collections, int(limit), include_duplicates)
+        hits = self.hits(
+            term, field, period, kinds, collections, int(limit), include_duplicates, languages
+        )
         columns = ["doc_id", "title", "year", "kind", "left", "match", "right", "gpos"]
         if hits.empty:
             return pd.DataFrame(columns=columns)
-        _, valid, taken = self.read_windows(hits, window, "texts")
+        lengths = hits["length"].to_numpy(dtype=np.int64)
+        span = int(lengths.max())
+        # a window wide enough for the longest match; each line then takes its own slices
+        _, valid, taken = self.read_windows(hits, window + span - 1, "texts")
         words = np.array(taken.to_pylist(), dtype=object).reshape(valid.shape)
-        left = [" ".join(w[m]) for w, m in zip(words[:, :window], valid[:, :window], strict=True)]
-        right = [
-            " ".join(w[m])
-            for w, m in zip(words[:, window + 1 :], valid[:, window + 1 :], strict=True)
-        ]
+        centre = window + span - 1  # column of each hit's first token
+        left, matched, right = [], [], []
+        for w, m, n in zip(words, valid, lengths, strict=True):
+            left.append(" ".join(w[centre - window : centre][m[centre - window : centre]]))
+            matched.append(" ".join(w[centre : centre + n]))
+            stop = centre + n + window
+            right.append(" ".join(w[centre + n : stop][m[centre + n : stop]]))
         out = hits[["doc_id", "title", "year", "kind"]].copy()
         out["left"] = left
-        out["match"] = words[:, window]
+        out["match"] = matched
         out["right"] = right
         out["gpos"] = hits["hit"].to_numpy()
         return out.reset_index(drop=True)[columns]
@@ -654,8 +897,10 @@ class Warehouse:
             raise ValueError(f"window must be >= 1, got {window}")
         columns = ["collocate", "count", "collocate_total", "expected", "pmi", "llr"]
         node = self.term_id(term, field)
+        if node is None:  # one word of the dictionary (phrases: not yet)
+            return pd.DataFrame(columns=columns)
         hits = self.hits(term, field, period, kinds, include_duplicates=include_duplicates)
-        if node is None or hits.empty:
+        if hits.empty:
             return pd.DataFrame(columns=columns)
         pos, valid, taken = self.read_windows(hits, window, f"{field}_ids")
         ids = taken.to_numpy(zero_copy_only=False).reshape(valid.shape)
