@@ -178,7 +178,7 @@ def seward_check(records: list[Record]) -> bool:
         if "seward" in m.surface.lower():
             seen[final[k]][" ".join(m.surface.split())] += 1
     print("\n== 'Seward' in the 1860s volumes: actor <- surfaces (count)")
-    for actor, surfaces in sorted(seen.items(), key=lambda kv: -sum(kv[1].values())):
+    for actor, surfaces in sorted(seen.items(), key=lambda kv: -sum(kv[1].values()))[:8]:
         print(f"  {actor}: {dict(surfaces.most_common(8))}")
     wanted = ("Mr. Seward", "Seward", "WILLIAM H. SEWARD")
     actors = {a for a, surf in seen.items() for w in wanted if w in surf}

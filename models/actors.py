@@ -29,12 +29,12 @@ RULES = (
     "name_variant",  # "W. H. Seward" -> the one compatible fuller name in the volume
     "surname_document",  # a bare surname -> the one full name with it in the document
     "surname_volume",  # ... else the one full name with it in the volume
-    "surname_volume_dominant",  # ... else the full name holding >= 90% of them in the volume
+    "surname_volume_dominant",  # ... else the full name holding >= 80% of them in the volume
     "surname_only",  # no full name in the volume: one actor per surname and volume
     "surname_ambiguous",  # several full names, none dominant: one actor per surname and document
     "role",  # an office with no single holder: a role actor, flagged
 )
-DOMINANT_SHARE = 0.9
+DOMINANT_SHARE = 0.8
 
 
 def _words(text: str) -> frozenset[str]:
@@ -262,13 +262,24 @@ def signatures(text: str) -> Iterator[tuple[str, int, int]]:
     for line in text[tail_start:].split("\n"):
         start = offset
         offset += len(line) + 1
-        stripped = line.strip().rstrip(".,")
-        if not _SIGNATURE.match(line.strip()) or not 2 <= len(stripped.split()) <= 5:
+        if not _SIGNATURE.match(line.strip().split(",")[0]):
+            continue
+        # "GEORGE F. SEWARD, Consul General, acting judicially": the name before the office
+        stripped = line.strip().split(",")[0].rstrip(".")
+        if not 2 <= len(stripped.split()) <= 5:
             continue
         if is_role(stripped) or is_org(stripped):
             continue
         begin = start + line.index(stripped[0])
         yield stripped, begin, begin + len(stripped)
+
+
+def _before_office(name: str) -> str:
+    """ "GEORGE F. SEWARD, Consul General, acting judicially" -> "GEORGE F. SEWARD"."""
+    first, sep, rest = name.partition(",")
+    if sep and len(first.split()) >= 2 and (is_role(rest) or is_org(rest) or rest.islower()):
+        return first.strip()
+    return name
 
 
 def document_mentions(
@@ -302,6 +313,7 @@ def document_mentions(
             continue
         refs = (meta.get(f"{source}_ids") or "").split("; ")
         for i, part in enumerate(str(value).split("; ")):
+            part = _before_office(part)
             ref = refs[i] if i < len(refs) and refs[i] and not hide_ids else None
             out.append(
                 Mention(doc_id, scope, part.strip(), "PER", source, year,
@@ -452,6 +464,11 @@ def _link_scope(
             head_of[i] = head
             keys[i], rules[i] = head.key, "markup_id"
     heads.extend(h for h in by_ref.values() if h not in heads)
+    # a surname of several words the persons list knows ("Lloyd George, David"): whole, a surname
+    long_surnames = {h.name.surname for h in heads if " " in h.name.surname}
+    for i in persons:
+        if names[i].full and names[i].key in long_surnames and i not in head_of:
+            names[i] = Name((), names[i].key, names[i].female, names[i].titled)
     full = sorted(
         (i for i in persons if i not in head_of and names[i].full),
         key=lambda i: (-len(names[i].forenames), -len("".join(names[i].forenames)), i),
