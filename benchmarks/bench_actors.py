@@ -126,6 +126,7 @@ def rows(records: list[Record]) -> list[dict[str, object]]:
             "year": r.year,
             "sender": r.sender,
             "recipient": r.recipient,
+            "title": r.title,
             "text": r.text,
             "metadata": r.metadata,
         }

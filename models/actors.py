@@ -27,6 +27,7 @@ RULES = (
     "role_holder",  # an office the volume's persons list gives to one person only
     "normalised_name",  # same name once case, diacritics, punctuation and titles are gone
     "name_variant",  # "W. H. Seward" -> the one compatible fuller name in the volume
+    "post",  # a surname + the post its heading gives, held by one persons-list entry
     "surname_document",  # a bare surname -> the one full name with it in the document
     "surname_volume",  # ... else the one full name with it in the volume
     "surname_volume_dominant",  # ... else the full name holding >= 80% of them in the volume
@@ -116,6 +117,7 @@ class Mention:
     end_char: int | None = None
     ref: str | None = None  # the source's id, made absolute ("frus1918Russiav03#p_FDR1")
     description: str | None = None  # persons list: the offices held
+    post: str | None = None  # the office a heading gives beside the name ("Minister in Sweden")
 
 
 @dataclass
@@ -274,6 +276,20 @@ def signatures(text: str) -> Iterator[tuple[str, int, int]]:
         yield stripped, begin, begin + len(stripped)
 
 
+_POST = re.compile(r"(?:\b[Tt]he\s+)?([A-Z][^()]*?)\s*\(([^()]+)\)")
+
+
+def _posts(title: str) -> dict[str, str]:
+    """Name -> post in a FRUS heading: "The Minister in Sweden (Morris) to the Secretary of
+    State" -> {"Morris": "Minister in Sweden"}."""
+    out = {}
+    for m in _POST.finditer(title):
+        post = re.sub(r"^.*\bto\s+(?:the\s+)?", "", m[1]).strip()
+        if is_role(post):
+            out[m[2].strip()] = post
+    return out
+
+
 def _before_office(name: str) -> str:
     """ "GEORGE F. SEWARD, Consul General, acting judicially" -> "GEORGE F. SEWARD"."""
     first, sep, rest = name.partition(",")
@@ -307,6 +323,7 @@ def document_mentions(
             Mention(doc_id, scope, str(text), str(label), "markup", year, start, end,
                     ref=_absolute(ref, scope) if ref else None)
         )  # fmt: skip
+    posts = _posts(str(doc.get("title") or ""))
     for source in ("sender", "recipient"):
         value = doc.get(source)
         if not value or (not isinstance(value, str) and pd.isna(value)):
@@ -317,7 +334,7 @@ def document_mentions(
             ref = refs[i] if i < len(refs) and refs[i] and not hide_ids else None
             out.append(
                 Mention(doc_id, scope, part.strip(), "PER", source, year,
-                        ref=_absolute(ref, scope) if ref else None)
+                        ref=_absolute(ref, scope) if ref else None, post=posts.get(part.strip()))
             )  # fmt: skip
     text = doc.get("text")
     if signed and doc.get("kind") == "cable" and isinstance(text, str):
@@ -506,7 +523,7 @@ def _link_scope(
     # 3. bare surnames: the document, then the volume
     in_doc: dict[tuple[str, str, bool], set[int]] = defaultdict(set)
     for i, head in head_of.items():
-        if names[i].full or mentions[i].ref:
+        if mentions[i].source != "persons_list" and (names[i].full or mentions[i].ref):
             in_doc[(mentions[i].doc_id, head.name.surname, head.name.female)].add(id(head))
     by_id = {id(h): h for h in head_of.values()} | {id(h): h for h in heads}
     for i in persons:
@@ -517,7 +534,12 @@ def _link_scope(
         same = [h for h in heads if h.name.surname == name.surname and h.name.female == name.female]
         total = sum(h.n for h in same)
         top = max(same, key=lambda h: h.n, default=None)
-        if len(doc_heads) == 1:
+        post = normalise(m.post).removeprefix("the ") if m.post else None
+        posted = [h for h in same if post and h.description and _holds(h.description, post)]
+        roles[i] = post
+        if len(posted) == 1:
+            keys[i], rules[i] = posted[0].key, "post"
+        elif len(doc_heads) == 1:
             keys[i], rules[i] = by_id[next(iter(doc_heads))].key, "surname_document"
         elif len(same) == 1:
             keys[i], rules[i] = same[0].key, "surname_volume"
