@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 logger = logging.getLogger(__name__)
 
@@ -338,8 +339,14 @@ def document_mentions(
             )  # fmt: skip
     text = doc.get("text")
     if signed and doc.get("kind") == "cable" and isinstance(text, str):
+        # the warehouse passes only the text's tail, and where it starts
+        shift = int(doc.get("text_offset") or 0)
         for surface, start, end in signatures(text):
-            out.append(Mention(doc_id, scope, surface, "PER", "signature", year, start, end))
+            out.append(
+                Mention(
+                    doc_id, scope, surface, "PER", "signature", year, start + shift, end + shift
+                )
+            )
     return out
 
 
@@ -656,6 +663,45 @@ ACTOR_COLUMNS = (
     "first_year",
     "last_year",
 )
+
+
+ACTOR_SCHEMA = pa.schema(
+    [
+        pa.field("actor_id", pa.string(), nullable=False),
+        pa.field("name", pa.string()),
+        pa.field("kind", pa.string()),  # person, org, place, role
+        pa.field("authority_ids", pa.list_(pa.string())),  # source ids, Wikidata QIDs
+        pa.field("description", pa.string()),  # the persons list's offices
+        pa.field("flag", pa.string()),  # role_unresolved, ambiguous_surname, surname_only
+        pa.field("n_mentions", pa.int64()),
+        pa.field("n_docs", pa.int64()),
+        pa.field("first_year", pa.int32()),
+        pa.field("last_year", pa.int32()),
+    ]
+)
+ACTOR_MENTION_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source", pa.string()),  # markup, ner, sender, recipient, signature, persons_list
+        pa.field("start_char", pa.int64()),  # null for document fields (sender, recipient)
+        pa.field("end_char", pa.int64()),
+        pa.field("surface", pa.string()),
+        pa.field("label", pa.string()),
+        pa.field("actor_id", pa.string(), nullable=False),
+        pa.field("rule", pa.string()),  # one of RULES
+        pa.field("role", pa.string()),  # the office named, or the post beside the name
+        pa.field("source_id", pa.string()),  # the markup id the source gave
+        pa.field("year", pa.int32()),
+    ]
+)
+
+
+def to_arrow(actors: pd.DataFrame, mentions: pd.DataFrame) -> tuple[pa.Table, pa.Table]:
+    """The two tables with their Arrow schemas (for Parquet and the warehouse)."""
+    return (
+        pa.Table.from_pandas(actors, schema=ACTOR_SCHEMA, preserve_index=False),
+        pa.Table.from_pandas(mentions, schema=ACTOR_MENTION_SCHEMA, preserve_index=False),
+    )
 
 
 def actor_table(linked: Linked, final: dict[str, str], mentions: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from benchmarks.bench_actors import pairs, score
 from ingest import tei
 from ingest.record import Record
 from models.actors import (
+    ACTOR_SCHEMA,
     Mention,
     build_actors,
     collect_mentions,
@@ -217,6 +218,32 @@ def test_pairwise_precision_and_recall() -> None:
     # pairs across groups (volumes) are not scored
     apart = score(["X", "X"], ["a", "a"], ["v1", "v2"], ["r", "r"], ["A", "A"])
     assert (apart.tp, apart.predicted, apart.gold) == (0, 0, 0)
+
+
+def test_warehouse_tables_and_query(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from ingest.record import to_table
+    from warehouse import Warehouse
+    from warehouse.build import build
+
+    records = [
+        r
+        for r in tei.parse(EXCERPT, root=EXCERPT.parent, collection="frus", kind="cable")
+        if isinstance(r, Record)
+    ]
+    path = tmp_path / "documents.parquet"
+    pq.write_table(to_table(records, Record), path)
+    counts = build(tmp_path / "w.duckdb", {"documents": [path]})
+    assert counts["actors"] > 0 and counts["actor_mentions"] > counts["actors"]
+    with Warehouse.open(tmp_path / "w.duckdb") as wh:
+        people = wh.actors(kind="person")
+        assert people["actor_id"].iloc[0] == "name:robert lansing"  # Lansing = the Secretary
+        roles = wh.actors(name="stevens", mentions=True)
+        assert set(roles["actor_id"]) == {"name:john f stevens"}
+        assert set(roles["source"]) == {"markup", "persons_list"}
+        assert wh.actors(kind="role").empty  # the one office here has its holder in the list
+        assert list(wh.sql("SELECT * FROM actors LIMIT 0").columns) == list(ACTOR_SCHEMA.names)
 
 
 def test_a_volume_without_ids_gives_no_ids() -> None:
