@@ -479,10 +479,16 @@ def _link_scope(
     for i in persons:
         m = mentions[i]
         if m.source != "persons_list" and m.ref:
-            head = by_ref.get(m.ref)
-            if head is None:
+            known = by_ref.get(m.ref)
+            if known is None:
                 head = by_ref[m.ref] = _Head(f"ref:{m.ref}", names[i], refs={m.ref})
-            elif names[i].full and _richer(names[i].forenames, head.name.forenames):
+            else:
+                head = known
+            if (
+                known is not None
+                and names[i].full
+                and _richer(names[i].forenames, head.name.forenames)
+            ):
                 head.name = names[i]
             head.n += 1
             head_of[i] = head

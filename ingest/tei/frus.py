@@ -79,9 +79,8 @@ def parse_volume(ctx: _Context, sniff: _Sniff) -> Iterator[Record | Reject]:
                 if anc not in heads:
                     heads[anc] = _inline(_first(anc, "t:head"))
             chapter = " > ".join(h for a in reversed(ancestors) if (h := heads.get(a)))
-            item = _frus_document(ctx, el, volume, ordinal, chapter, meta_volume)
-            if lists and isinstance(item, Record):
-                item.metadata.update(lists)
+            item = _frus_document(ctx, el, volume, ordinal, chapter, meta_volume | lists)
+            if isinstance(item, Record):
                 lists = {}
             if isinstance(item, Record) and item.date_start is not None:
                 context = dataclasses.replace(context, previous=item.date_start)
