@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from warehouse import Warehouse
-from warehouse.build import DERIVED_TABLES, TABLE_SCHEMAS, build
+from warehouse.build import ACTOR_TABLES, DERIVED_TABLES, TABLE_SCHEMAS, build
 from warehouse.queries import QueryWarning
 from warehouse.terms import TermError
 
@@ -61,7 +61,7 @@ def test_build_counts_match_inputs(fx: FixtureWarehouse) -> None:
     # every token is one lemma posting (lemmas are never null here) and one word-form posting
     assert fx.counts["term_positions"] == 2 * len(fx.tokens)
     assert fx.counts["topic_terms"] == 30  # 3 topics x 10 terms
-    assert set(fx.counts) == set(TABLE_SCHEMAS) | set(DERIVED_TABLES)
+    assert set(fx.counts) == set(TABLE_SCHEMAS) | set(DERIVED_TABLES) | set(ACTOR_TABLES)
     # nothing but the warehouse is left next to it
     assert sorted(p.name for p in fx.db_path.parent.iterdir()) == ["longue.duckdb"]
 

@@ -23,6 +23,7 @@ from ingest.record import (
     REJECT_SCHEMA,
     TOKEN_SCHEMA,
 )
+from models.actors import build_actors, to_arrow
 from models.schemas import (
     ASSOCIATION_SCHEMA,
     DOC_STATS_SCHEMA,
@@ -80,6 +81,8 @@ DERIVED_TABLES: tuple[str, ...] = (
     "term_year_counts",
     "year_totals",
 )
+# Tables build.py derives in Python after schema.sql (models/actors.py).
+ACTOR_TABLES: tuple[str, ...] = ("actors", "actor_mentions")
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -133,6 +136,7 @@ def build(
             order += [c for c in collections_in(sources.get("documents", [])) if c not in order]
             load_fingerprints(con, order, min_chars)
             con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+            load_actors(con)
             for name in TABLE_SCHEMAS:
                 con.execute(f"DROP TABLE temp.{quote_identifier('_src_' + name)}")
             counts = count_rows(con)
@@ -264,10 +268,35 @@ def load_fingerprints(
             con.unregister("_arrow_input")
 
 
+def load_actors(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables `actors` and `actor_mentions` from the documents (markup entities and their ids,
+    persons lists, senders, recipients, signatures) and the NER PERSON entities."""
+    docs = con.sql(
+        """SELECT doc_id, collection, kind, source_path, year, title, sender, recipient, metadata,
+                  right(text, 600) AS text, greatest(length(text) - 600, 0) AS text_offset
+           FROM documents ORDER BY doc_idx"""
+    ).df()
+    docs["metadata"] = [m if isinstance(m, dict) else {} for m in docs["metadata"]]
+    ents = con.sql(
+        "SELECT doc_id, text, label, start_char, end_char, origin FROM entities "
+        "WHERE origin = 'ner' AND label IN ('PERSON', 'PER')"
+    ).df()
+    actors, mentions = to_arrow(*build_actors(docs, ents))
+    for name, table, order in (
+        ("actors", actors, "actor_id"),
+        ("actor_mentions", mentions, "doc_id, start_char, source"),
+    ):
+        con.register("_arrow_input", table)
+        try:
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _arrow_input ORDER BY {order}")
+        finally:
+            con.unregister("_arrow_input")
+
+
 def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of the input and derived tables."""
     counts: dict[str, int] = {}
-    for name in (*TABLE_SCHEMAS, *DERIVED_TABLES):
+    for name in (*TABLE_SCHEMAS, *DERIVED_TABLES, *ACTOR_TABLES):
         row = con.execute(f"SELECT count(*) FROM main.{quote_identifier(name)}").fetchone()
         counts[name] = int(row[0]) if row else 0
     return counts

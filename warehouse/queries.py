@@ -1080,6 +1080,38 @@ class Warehouse:
             ORDER BY weight DESC, source, target"""
         return self.sql(query, [*params, [str(x) for x in labels], origin, origin, int(min_weight)])
 
+    def actors(
+        self,
+        kind: str | None = None,
+        name: str | None = None,
+        min_mentions: int = 1,
+        mentions: bool = False,
+    ) -> pd.DataFrame:
+        """Actors (persons, orgs, places, roles) linked from every source of names, most
+        mentioned first (models/actors.py; rules in docs/design-notes.md, "Actors").
+
+        kind: person, org, place or role; name: a case-insensitive part of the actor's name or
+        id. mentions=True gives their mentions instead (doc_id, source, start_char, end_char,
+        surface, actor_id, rule, role, source_id, year), in document order.
+        """
+        if kind is not None:
+            check_choice("kind", kind, ("person", "org", "place", "role"))
+        where = (
+            " WHERE (CAST(? AS VARCHAR) IS NULL OR a.kind = ?)"
+            " AND (CAST(? AS VARCHAR) IS NULL OR contains(lower(a.name || ' ' || a.actor_id),"
+            " lower(?))) AND a.n_mentions >= ?"
+        )
+        params = [kind, kind, name, name, int(min_mentions)]
+        if mentions:
+            return self.sql(
+                "SELECT m.* FROM actor_mentions AS m JOIN actors AS a ON a.actor_id = m.actor_id"
+                f"{where} ORDER BY m.doc_id, m.start_char NULLS LAST, m.source",
+                params,
+            )
+        return self.sql(
+            f"SELECT a.* FROM actors AS a{where} ORDER BY a.n_mentions DESC, a.actor_id", params
+        )
+
     def topics_over_time(self) -> pd.DataFrame:
         """Topic prevalence per period with its label (five top terms)."""
         return self.sql("""

@@ -14,6 +14,8 @@
 --   topic_period_terms (each topic's top terms re-estimated per period), periods,
 --   neighbours, drift, association (Garg-style group associations per period),
 --   doc_vectors (document embeddings, sif/doc2vec)  as written by the pipeline (empty when a stage has not run)
+--   actors, actor_mentions  made by build.load_actors after this file (models/actors.py): one
+--                     row per actor (person/org/place/role) and per mention with its linking rule
 --   tokens            TOKEN_SCHEMA + doc_idx + gpos, sorted by (doc_idx, position). gpos is a
 --                     global token position, contiguous inside a document, so the context of a
 --                     hit is `gpos BETWEEN hit - w AND hit + w` (an equi-join on gpos + offset).

@@ -307,6 +307,10 @@ def _apparatus_meta(app: _Apparatus, meta: dict[str, str], extra_notes: list[str
         meta["n_eol_hyphens"] = str(app.n_eol_hyphens)
     if app.n_abbr_marks:
         meta["n_abbreviation_marks"] = str(app.n_abbr_marks)
+    if any(app.entity_ids):
+        # markup ids (@corresp/@ref/@key) of metadata["markup_entities"], item by item (null
+        # where the element has none); a key of its own so the entities' shape stays as it was
+        meta["markup_entity_ids"] = json.dumps(app.entity_ids, ensure_ascii=False)
 
 
 def _clean_imprint(text: str) -> str | None:

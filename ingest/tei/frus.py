@@ -63,6 +63,8 @@ def parse_volume(ctx: _Context, sniff: _Sniff) -> Iterator[Record | Reject]:
         meta_volume["volume_title"] = _title(header) or ""
     heads: dict[etree._Element, str] = {}  # chapter heads, read before their siblings go
     ordinal = 0
+    # the volume's persons and terms lists (front matter), put on its next document only
+    lists: dict[str, str] = {}
     # "frus1864p3", "frus1969-76v01": the volume's year places year-less datelines ("October
     # 12—3 p. m.") and flags a year impossible in it; the last dated document refines it
     year = re.match(r"frus(\d{4})", volume)
@@ -77,15 +79,56 @@ def parse_volume(ctx: _Context, sniff: _Sniff) -> Iterator[Record | Reject]:
                 if anc not in heads:
                     heads[anc] = _inline(_first(anc, "t:head"))
             chapter = " > ".join(h for a in reversed(ancestors) if (h := heads.get(a)))
-            item = _frus_document(ctx, el, volume, ordinal, chapter, meta_volume)
+            item = _frus_document(ctx, el, volume, ordinal, chapter, meta_volume | lists)
+            if isinstance(item, Record):
+                lists = {}
             if isinstance(item, Record) and item.date_start is not None:
                 context = dataclasses.replace(context, previous=item.date_start)
                 ctx.date_context = context
             yield item
+        elif el.get(XML_ID) in ("persons", "terms"):
+            found = read_persons(el) if el.get(XML_ID) == "persons" else read_terms(el)
+            if found:
+                lists[f"frus_{el.get(XML_ID)}"] = json.dumps(found, ensure_ascii=False)
         el.clear(keep_tail=True)
         while el.getprevious() is not None:
             del el.getparent()[0]
     logger.info("%s: %d FRUS documents", ctx.path.name, ordinal)
+
+
+def read_persons(div: etree._Element) -> list[list[str]]:
+    """A FRUS "List of Principal Persons": [[xml:id, name, description], ...].
+
+    "<item><persName xml:id="p_BND1">Baker, Newton D.</persName>, Secretary of War</item>" ->
+    ["p_BND1", "Baker, Newton D.", "Secretary of War"]: the full names and offices behind the
+    short forms of datelines and heads ("Baker", "the Secretary of War").
+    """
+    out: list[list[str]] = []
+    for item in div.iter(f"{T}item"):
+        pers = next(item.iter(f"{T}persName"), None)
+        if pers is None:
+            continue
+        name = _inline(pers).rstrip(",")
+        whole = _inline(item)
+        rest = whole[len(name) :] if whole.startswith(name) else ""
+        if name:
+            out.append([pers.get(XML_ID) or "", name, rest.strip(" ,;:.")])
+    return out
+
+
+def read_terms(div: etree._Element) -> list[list[str]]:
+    """A FRUS "List of Abbreviations and Terms": [[term, expansion], ...]."""
+    out: list[list[str]] = []
+    for item in div.iter(f"{T}item"):
+        term = next(item.iter(f"{T}term"), None)
+        if term is None:
+            continue
+        word = _inline(term)
+        whole = _inline(item)
+        rest = whole[len(word) :] if whole.startswith(word) else whole
+        if word:
+            out.append([word, rest.strip(" ,;:.")])
+    return out
 
 
 def _own(doc: etree._Element, name: str) -> Iterator[etree._Element]:
@@ -140,7 +183,7 @@ def _frus_document(
         meta["source_notes"] = json.dumps(notes, ensure_ascii=False)
     fields: dict[str, Any] = {"title": title or None}
     fields["classification"] = _frus_classification(notes)
-    fields.update(_frus_people(doc, head))
+    fields.update(_frus_people(doc, head, meta))
     fields.update(_frus_date(ctx, doc, meta))
     text, ents, app = _render([doc], skip={id(h) for h in heads} | {id(n) for n in source_notes})
     _apparatus_meta(app, meta, other_head_notes)
@@ -169,8 +212,11 @@ def _frus_classification(notes: list[str]) -> str | None:
     return None
 
 
-def _frus_people(doc: etree._Element, head: etree._Element | None) -> dict[str, str | None]:
-    """Sender and recipient of a FRUS document.
+def _frus_people(
+    doc: etree._Element, head: etree._Element | None, meta: dict[str, str] | None = None
+) -> dict[str, str | None]:
+    """Sender and recipient of a FRUS document (their markup ids, where the head's elements
+    carry @corresp, go to meta["sender_ids"] / meta["recipient_ids"], "; "-joined like them).
 
     1. the head's elements typed from/to (persName or gloss): "Mr. <persName type='from'>Seat
        </persName> to Mr. <persName type='to'>Gresham</persName>" -> Seat, Gresham;
@@ -181,6 +227,12 @@ def _frus_people(doc: etree._Element, head: etree._Element | None) -> dict[str, 
     if head is not None:
         senders = [t for e in head.xpath(".//*[@type='from']") if (t := _inline(e))]
         recipients = [t for e in head.xpath(".//*[@type='to']") if (t := _inline(e))]
+        for key, role in (("sender_ids", "from"), ("recipient_ids", "to")):
+            ids = [
+                e.get("corresp") or "" for e in head.xpath(f".//*[@type='{role}']") if _inline(e)
+            ]
+            if meta is not None and any(ids):
+                meta[key] = "; ".join(ids)
         sender = "; ".join(senders) or None
         recipient = "; ".join(recipients) or None
         # some volumes type the whole heading as the sender: "<persName type='from'>Mr. Bancroft

@@ -119,7 +119,9 @@ class _Builder:
     same_line: bool = False  # after a speaker: the first line of the speech follows on it
     fresh: bool = False  # the next piece opens a block even if it starts with punctuation
     stack: list[list[Any]] = field(default_factory=list)
-    spans: list[tuple[int, int, str]] = field(default_factory=list)
+    spans: list[tuple[int, int, str, str | None]] = field(default_factory=list)
+    # the markup id (@corresp, @ref, @key) of each entity result() returns, in the same order
+    entity_ids: list[str | None] = field(default_factory=list)
 
     def add(self, text: str | None) -> None:
         if not text:
@@ -192,18 +194,19 @@ class _Builder:
         self.pending = max(self.pending, level)
         self.glue = False
 
-    def open_entity(self, label: str) -> None:
-        self.stack.append([label, None])
+    def open_entity(self, label: str, ref: str | None = None) -> None:
+        self.stack.append([label, None, ref])
 
     def close_entity(self) -> None:
-        label, start = self.stack.pop()
+        label, start, ref = self.stack.pop()
         if start is not None and self.length > start:
-            self.spans.append((start, self.length, label))
+            self.spans.append((start, self.length, label, ref))
 
     def result(self) -> tuple[str, list[list[Any]]]:
         text = "".join(self.parts)
         entities: list[list[Any]] = []
-        for start, end, label in sorted(self.spans):
+        self.entity_ids = []
+        for start, end, label, ref in sorted(self.spans, key=lambda s: s[:3]):
             # the source often puts the following comma inside the name element
             while end > start and text[end - 1] in ",;: ":
                 end -= 1
@@ -211,6 +214,7 @@ class _Builder:
                 start += 1
             if end > start:
                 entities.append([text[start:end], label, start, end])
+                self.entity_ids.append(ref)
         return text, entities
 
 
@@ -222,6 +226,7 @@ class _Apparatus:
     gaps: Counter[str] = field(default_factory=Counter)
     n_eol_hyphens: int = 0
     n_abbr_marks: int = 0
+    entity_ids: list[str | None] = field(default_factory=list)  # aligned with the entities
 
 
 @dataclass
@@ -292,7 +297,8 @@ class _Render:
             if level == 3:
                 self.quote_open = False
         if label:
-            self.out.open_entity(label)
+            ref = el.get("corresp") or el.get("ref") or el.get("key")
+            self.out.open_entity(label, " ".join(ref.split()) if ref else None)
         if bracket:
             self.out.emit("[")
             self.out.glue = True
@@ -451,4 +457,5 @@ def _render(
         r.run(el)
         r.out.brk(3)
     text, ents = r.out.result()
+    r.app.entity_ids = r.out.entity_ids
     return text, ents, r.app
