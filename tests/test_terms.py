@@ -170,3 +170,43 @@ def test_no_silent_zero(wh: Warehouse) -> None:
         wh.frequency("mer", language="la")
     with pytest.raises(TermError):
         wh.kwic("une phrase bien trop longue pour l'index")
+
+
+# --- citable KWIC --------------------------------------------------------------------------
+
+
+def test_kwic_lines_cite_the_source_as_written(wh: Warehouse, fx: FixtureWarehouse) -> None:
+    k = wh.kwic("Secretary of State", window=3, limit=None)
+    texts = fx.documents.set_index("doc_id")["text"]
+    for line in k.itertuples():
+        text = texts[line.doc_id]
+        assert text[line.start_char : line.end_char].lower() == "secretary of state"
+        assert text[line.start_char : line.end_char] in line.passage
+        assert line.passage in text  # a stretch of the source, spacing and punctuation kept
+    # FRUS pages come from the volume's <pb n>: "Henry Clay, Secretary of State." is on p. 26
+    clay = k[k["passage"].str.contains("Henry Clay")].iloc[0]
+    assert clay["page"] == "26" and clay["chapter"] == "APPENDIX."
+
+
+def test_kwic_pages_of_an_alto_newspaper(wh: Warehouse, fx: FixtureWarehouse) -> None:
+    k = wh.kwic("mer", kinds="press", limit=None)
+    assert len(k) == 6 and k["page"].notna().all()
+    pages = wh.sql(
+        "SELECT page_number, text FROM pages WHERE doc_id = ? ORDER BY page_number",
+        [k["doc_id"].iloc[0]],
+    )
+    for line in k.itertuples():  # the match's words are on the page the line names
+        page_text = pages.set_index("page_number").loc[int(line.page), "text"]
+        assert line.passage.split()[len(line.left.split())] in page_text
+
+
+def test_kwic_states_its_limit_and_pages_through_every_hit(wh: Warehouse) -> None:
+    every = wh.kwic("love", limit=None)
+    assert every.attrs["n_hits"] == len(every) > 4
+    with pytest.warns(QueryWarning, match=f"of {len(every)} hits"):
+        first = wh.kwic("love", limit=4)
+    rest = wh.kwic("love", limit=None, offset=4)
+    assert first.attrs["n_hits"] == len(every)
+    pd.testing.assert_frame_equal(
+        pd.concat([first, rest], ignore_index=True), every, check_dtype=False
+    )

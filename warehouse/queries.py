@@ -588,7 +588,8 @@ class Warehouse:
         The denominator, `total`, is the number of alphabetic tokens of the period's dated
         documents in the term's language: by default the language whose documents hold most
         of that term's hits (a French word is not divided by English tokens, even next to an
-        English one in the same call); `language` names one for every term, or "all". per_million = 1e6 * count / total. The CI resamples the period's documents (a
+        English one in the same call); `language` names one for every term, or "all".
+        per_million = 1e6 * count / total. The CI resamples the period's documents (a
         document's count and length together) `n_boot` times; a one-document period has a
         zero-width interval, so read n_docs next to it.
 
@@ -825,45 +826,175 @@ class Warehouse:
         window: int = 8,
         period: tuple[int, int] | None = None,
         field: str = "auto",
-        limit: int = 1000,
+        limit: int | None = 1000,
         kinds: str | Iterable[str] | None = None,
         collections: str | Iterable[str] | None = None,
         include_duplicates: bool = False,
         languages: str | Iterable[str] | None = None,
+        offset: int = 0,
     ) -> pd.DataFrame:
-        """Keyword in context: `window` tokens each side of every hit, in year order.
+        """Keyword in context, citable: every hit with `window` tokens each side, in year order.
 
         The term is in the query syntax of warehouse/terms.py (a phrase's tokens are the
-        match). Reads only the 64-token blocks around the first `limit` hits; context never
-        crosses a document boundary.
+        match). `left`/`match`/`right` are tokens; `passage` is the same stretch as written in
+        the source (its spacing, line breaks and punctuation), `start_char`/`end_char` the
+        match's offsets in the document's text, `page` the printed page (TEI <pb n>, the
+        page of an ALTO/OCR document) and `chapter` the chapter or section head where the
+        source has them. Lines `offset` .. `offset + limit` of all hits are returned (limit
+        None: all); when that is not every hit, a QueryWarning says how many there are, and
+        `attrs["n_hits"]` holds the total. Context never crosses a document boundary.
         """
         window = int(window)
         if window < 0:
             raise ValueError(f"window must be >= 0, got {window}")
-        hits = self.hits(
-            term, field, period, kinds, collections, int(limit), include_duplicates, languages
+        if int(offset) < 0:
+            raise ValueError(f"offset must be >= 0, got {offset}")
+        every = self.hits(
+            term, field, period, kinds, collections, None, include_duplicates, languages
         )
-        columns = ["doc_id", "title", "year", "kind", "left", "match", "right", "gpos"]
+        n_hits = len(every)
+        stop = None if limit is None else int(offset) + int(limit)
+        hits = every.iloc[int(offset) : stop].reset_index(drop=True)
+        columns = [
+            "doc_id", "title", "year", "kind", "left", "match", "right", "gpos",
+            "passage", "start_char", "end_char", "page", "chapter",
+        ]  # fmt: skip
+        notes = []
+        if len(hits) < n_hits:
+            notes.append(
+                f"{term!r}: lines {int(offset)}-{int(offset) + len(hits)} of {n_hits} hits in year "
+                "order; pass offset= to page through them, or limit=None for all"
+            )
         if hits.empty:
-            return pd.DataFrame(columns=columns)
+            out = pd.DataFrame(columns=columns)
+            out.attrs["n_hits"] = n_hits
+            return _noted(out, notes)
         lengths = hits["length"].to_numpy(dtype=np.int64)
         span = int(lengths.max())
         # a window wide enough for the longest match; each line then takes its own slices
-        _, valid, taken = self.read_windows(hits, window + span - 1, "texts")
+        pos, valid, taken = self.read_windows(hits, window + span - 1, "texts")
         words = np.array(taken.to_pylist(), dtype=object).reshape(valid.shape)
         centre = window + span - 1  # column of each hit's first token
-        left, matched, right = [], [], []
-        for w, m, n in zip(words, valid, lengths, strict=True):
+        left, matched, right, first, last = [], [], [], [], []
+        for w, m, p, n in zip(words, valid, pos, lengths, strict=True):
             left.append(" ".join(w[centre - window : centre][m[centre - window : centre]]))
             matched.append(" ".join(w[centre : centre + n]))
-            stop = centre + n + window
-            right.append(" ".join(w[centre + n : stop][m[centre + n : stop]]))
+            stop_at = centre + n + window
+            right.append(" ".join(w[centre + n : stop_at][m[centre + n : stop_at]]))
+            shown = p[centre - window : stop_at][m[centre - window : stop_at]]
+            first.append(int(shown.min()))
+            last.append(int(shown.max()))
         out = hits[["doc_id", "title", "year", "kind"]].copy()
         out["left"] = left
         out["match"] = matched
         out["right"] = right
         out["gpos"] = hits["hit"].to_numpy()
-        return out.reset_index(drop=True)[columns]
+        cited = self.cite(
+            hits["doc_idx"].to_numpy(dtype=np.int64),
+            np.asarray(first),
+            np.asarray(last),
+            hits["hit"].to_numpy(dtype=np.int64),
+            hits["hit"].to_numpy(dtype=np.int64) + lengths - 1,
+        )
+        out = pd.concat([out.reset_index(drop=True), cited], axis=1)
+        out.attrs["n_hits"] = n_hits
+        return _noted(out[columns], notes)
+
+    def cite(
+        self,
+        doc_idx: np.ndarray,
+        first: np.ndarray,
+        last: np.ndarray,
+        match_first: np.ndarray,
+        match_last: np.ndarray,
+    ) -> pd.DataFrame:
+        """passage, start_char, end_char, page, chapter of token stretches (gpos first..last,
+        the match match_first..match_last) from the documents' own text and metadata."""
+        wanted = np.unique(np.concatenate([first, last, match_first, match_last]))
+        tok = self.sql(
+            "SELECT gpos, start_char, start_char + length(text) AS end_char FROM tokens "
+            "WHERE gpos BETWEEN ? AND ? AND gpos IN (SELECT unnest(?))",
+            [int(wanted.min()), int(wanted.max()), wanted.tolist()],
+        ).set_index("gpos")
+        start = tok["start_char"]
+        end = tok["end_char"]
+        p_start = start.loc[first].to_numpy(dtype=np.int64)
+        p_end = end.loc[last].to_numpy(dtype=np.int64)
+        m_start = start.loc[match_first].to_numpy(dtype=np.int64)
+        m_end = end.loc[match_last].to_numpy(dtype=np.int64)
+        rows = self.sql(
+            "SELECT h.i, substring(d.text, h.s + 1, h.e - h.s) AS passage "
+            "FROM (SELECT unnest(?) AS i, unnest(?) AS doc_idx, unnest(?) AS s, unnest(?) AS e) "
+            "AS h JOIN documents AS d ON d.doc_idx = h.doc_idx ORDER BY h.i",
+            [list(range(len(doc_idx))), doc_idx.tolist(), p_start.tolist(), p_end.tolist()],
+        )
+        pages, chapters = self.locate(doc_idx, m_start)
+        return pd.DataFrame(
+            {
+                "passage": rows["passage"].to_numpy(),
+                "start_char": m_start,
+                "end_char": m_end,
+                "page": pages,
+                "chapter": chapters,
+            }
+        )
+
+    def locate(self, doc_idx: np.ndarray, offsets: np.ndarray) -> tuple[list[Any], list[Any]]:
+        """The printed page and the chapter at each character offset of each document.
+
+        TEI: metadata page_breaks/chapters ([offset, value] lists written by the reader) and
+        page_start (where a FRUS document begins); ALTO/OCR: the pages table, whose texts
+        joined by blank lines make the document's text (used only when they add up exactly).
+        """
+        import bisect
+        import json
+
+        docs = self.sql(
+            "SELECT d.doc_idx, d.n_chars, d.metadata['page_breaks'] AS page_breaks, "
+            "d.metadata['page_start'] AS page_start, d.metadata['chapters'] AS chapters, "
+            "d.metadata['chapter'] AS chapter, "
+            "(SELECT list(struct_pack(n := p.page_number, len := length(p.text)) "
+            "ORDER BY p.page_number) FROM pages AS p WHERE p.doc_id = d.doc_id "
+            "AND coalesce(p.text, '') <> '') AS pages "
+            "FROM documents AS d WHERE d.doc_idx IN (SELECT unnest(?))",
+            [sorted({int(i) for i in doc_idx})],
+        ).set_index("doc_idx")
+        cache: dict[int, tuple[list[int], list[Any], list[int], list[Any], Any, Any]] = {}
+
+        def table(i: int) -> tuple[list[int], list[Any], list[int], list[Any], Any, Any]:
+            if i not in cache:
+                r = docs.loc[i]
+                breaks = json.loads(r["page_breaks"]) if isinstance(r["page_breaks"], str) else []
+                heads = json.loads(r["chapters"]) if isinstance(r["chapters"], str) else []
+                pages = r["pages"] if isinstance(r["pages"], list | np.ndarray) else []
+                if not breaks and len(pages):
+                    total = sum(int(p["len"]) for p in pages) + 2 * (len(pages) - 1)
+                    if total == int(r["n_chars"] or -1):  # "\n\n".join(page texts)
+                        at = 0
+                        for p in pages:
+                            breaks.append([at, str(p["n"])])
+                            at += int(p["len"]) + 2
+                start = r["page_start"] if isinstance(r["page_start"], str) else None
+                chapter = r["chapter"] if isinstance(r["chapter"], str) and r["chapter"] else None
+                cache[i] = (
+                    [int(b[0]) for b in breaks],
+                    [b[1] for b in breaks],
+                    [int(h[0]) for h in heads],
+                    [h[1] for h in heads],
+                    start,
+                    chapter,
+                )
+            return cache[i]
+
+        pages_out: list[Any] = []
+        chapters_out: list[Any] = []
+        for i, at in zip(doc_idx.tolist(), offsets.tolist(), strict=True):
+            b_at, b_val, h_at, h_val, start, chapter = table(int(i))
+            k = bisect.bisect_right(b_at, at) - 1
+            pages_out.append(b_val[k] if k >= 0 else start)
+            k = bisect.bisect_right(h_at, at) - 1
+            chapters_out.append(h_val[k] if k >= 0 else chapter)
+        return pages_out, chapters_out
 
     def collocates(
         self,

@@ -307,6 +307,11 @@ def _apparatus_meta(app: _Apparatus, meta: dict[str, str], extra_notes: list[str
         meta["n_eol_hyphens"] = str(app.n_eol_hyphens)
     if app.n_abbr_marks:
         meta["n_abbreviation_marks"] = str(app.n_abbr_marks)
+    if app.page_breaks:
+        # [offset into the text, page number as printed (@n)]: KWIC lines cite their page
+        meta["page_breaks"] = json.dumps(app.page_breaks, ensure_ascii=False)
+    if app.chapters:
+        meta["chapters"] = json.dumps(app.chapters, ensure_ascii=False)
     if any(app.entity_ids):
         # markup ids (@corresp/@ref/@key) of metadata["markup_entities"], item by item (null
         # where the element has none); a key of its own so the entities' shape stays as it was

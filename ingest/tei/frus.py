@@ -69,6 +69,7 @@ def parse_volume(ctx: _Context, sniff: _Sniff) -> Iterator[Record | Reject]:
     # 12—3 p. m.") and flags a year impossible in it; the last dated document refines it
     year = re.match(r"frus(\d{4})", volume)
     context = ctx.date_context = dates.DateContext(year=int(year[1]) if year else None)
+    page = ""  # the printed page the reading has reached (<pb n>): where a document starts
     for _, el in iterparse(ctx.path, tag=f"{T}div", events=("end",)):
         ancestors = [a for a in el.iterancestors(f"{T}div")]
         if any(_is_document(a) for a in ancestors):
@@ -79,7 +80,11 @@ def parse_volume(ctx: _Context, sniff: _Sniff) -> Iterator[Record | Reject]:
                 if anc not in heads:
                     heads[anc] = _inline(_first(anc, "t:head"))
             chapter = " > ".join(h for a in reversed(ancestors) if (h := heads.get(a)))
-            item = _frus_document(ctx, el, volume, ordinal, chapter, meta_volume | lists)
+            page = _page_before(el, page)
+            start = {"page_start": page} if page else {}
+            item = _frus_document(ctx, el, volume, ordinal, chapter, meta_volume | lists | start)
+            inner = [p.get("n") for p in el.iter(f"{T}pb") if p.get("n")]
+            page = inner[-1] if inner else page
             if isinstance(item, Record):
                 lists = {}
             if isinstance(item, Record) and item.date_start is not None:
@@ -94,6 +99,18 @@ def parse_volume(ctx: _Context, sniff: _Sniff) -> Iterator[Record | Reject]:
         while el.getprevious() is not None:
             del el.getparent()[0]
     logger.info("%s: %d FRUS documents", ctx.path.name, ordinal)
+
+
+def _page_before(el: etree._Element, page: str) -> str:
+    """The page a document starts on: the last <pb n> before it that is still in the tree
+    (between documents, or earlier in its chapter), else the last page already read."""
+    for node in (el, *el.iterancestors()):
+        for sib in node.itersiblings(preceding=True):
+            breaks = [sib] if localname(sib) == "pb" else list(sib.iter(f"{T}pb"))
+            numbered = [b.get("n") for b in breaks if b.get("n")]
+            if numbered:
+                return " ".join(str(numbered[-1]).split())
+    return page
 
 
 def read_persons(div: etree._Element) -> list[list[str]]:

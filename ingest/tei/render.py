@@ -122,6 +122,12 @@ class _Builder:
     spans: list[tuple[int, int, str, str | None]] = field(default_factory=list)
     # the markup id (@corresp, @ref, @key) of each entity result() returns, in the same order
     entity_ids: list[str | None] = field(default_factory=list)
+    # where the reading text crosses a page (<pb n>) or opens a chapter (<div> with a <head>):
+    # [kind, value, offset of the next character emitted] (offset None until it is emitted)
+    marks: list[list[Any]] = field(default_factory=list)
+
+    def mark(self, kind: str, value: str) -> None:
+        self.marks.append([kind, value, None])
 
     def add(self, text: str | None) -> None:
         if not text:
@@ -184,6 +190,9 @@ class _Builder:
         for frame in self.stack:
             if frame[1] is None:
                 frame[1] = self.length
+        for m in self.marks:
+            if m[2] is None:
+                m[2] = self.length
         self.parts.append(piece)
         self.length += len(piece)
 
@@ -227,6 +236,9 @@ class _Apparatus:
     n_eol_hyphens: int = 0
     n_abbr_marks: int = 0
     entity_ids: list[str | None] = field(default_factory=list)  # aligned with the entities
+    # [offset, page @n] of each <pb/> and [offset, head] of each chapter, in text order
+    page_breaks: list[list[Any]] = field(default_factory=list)
+    chapters: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -270,8 +282,16 @@ class _Render:
             self.out.add(el.tail)
             return
         if name in ("pb", "cb", "anchor"):
+            if name == "pb":  # the page as printed, else the image it is on (TCP, EEBO)
+                n = " ".join((el.get("n") or "").split())
+                facs = " ".join((el.get("facs") or "").split())
+                self.out.mark("page", n or (f"facs {facs}" if facs else ""))
             self.out.add(el.tail)
             return
+        if name == "div" and self.entities:
+            head = next((c for c in el if localname(c) == "head"), None)
+            if head is not None and id(head) not in self.skip and _plain(head):
+                self.out.mark("chapter", " ".join(_plain(head).split())[:200])
         if name == "milestone":
             self.out.brk(3)
             self.out.add(el.tail)
@@ -458,4 +478,11 @@ def _render(
         r.out.brk(3)
     text, ents = r.out.result()
     r.app.entity_ids = r.out.entity_ids
+    for kind, value, offset in r.out.marks:
+        if offset is None or offset >= len(text):  # a mark after the last word: no page
+            continue
+        found = r.app.page_breaks if kind == "page" else r.app.chapters
+        if found and found[-1][0] == offset:  # two breaks before one word: the last holds it
+            found.pop()
+        found.append([offset, value])
     return text, ents, r.app
