@@ -210,7 +210,7 @@ class Explorer:
         languages = [*self.meta(params).extra["languages"], "all"]
         language = choice(params, "language", languages, None)
         smooth = integer(params, "smooth", 0, 0, MAX_SMOOTH) or 0
-        n_boot = integer(params, "n_boot", 1000, 0, 5000) or 0
+        n_boot = integer(params, "n_boot", 1000, 100, 5000) or 1000
         filters = self.filters(params)
         freq = self.wh.frequency(
             terms, by=by or "decade", split=split, language=language, n_boot=n_boot, **filters

@@ -130,7 +130,7 @@ async function runTimeline() {
     { field: "language" }, { field: "ocr_confidence", format: ".3f", title: "OCR confidence" },
     { field: "n_ocr_docs", title: "OCRed docs" },
   ];
-  const x = { field: "period", type: "quantitative", title: p.by, axis: { format: "d" } };
+  const x = { field: "period", type: "quantitative", title: p.by, axis: { format: "d" }, scale: { zero: false } };
   const color = { field: "series", type: "nominal", title: null };
   const spec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -262,7 +262,7 @@ function showPages(pages, docId) {
   ordered.slice(0, 6).forEach((pg) => {
     const div = document.createElement("div");
     div.className = "page" + (pg.has_passage ? " passage" : "");
-    const w = 220; const ratio = pg.width && pg.height ? pg.height / pg.width : 1.4;
+    const w = pg.has_passage ? 260 : 90; const ratio = pg.width && pg.height ? pg.height / pg.width : 1.4;
     const box = document.createElement("div"); box.className = "page-box";
     box.style.width = `${w}px`; box.style.height = `${Math.round(w * ratio)}px`;
     if (pg.image_available) {
@@ -313,7 +313,7 @@ async function runModels() {
       const embedded = await vegaEmbed("#topics-chart", {
         width: 620, height: 260, data: { values: topics.rows },
         mark: { type: "line", point: true },
-        encoding: { x: { field: "period_start", type: "quantitative", axis: { format: "d" }, title: "period" },
+        encoding: { x: { field: "period_start", type: "quantitative", axis: { format: "d" }, title: "period", scale: { zero: false } },
                     y: { field: "prevalence", type: "quantitative" },
                     color: { field: "topic", type: "nominal" },
                     tooltip: [{ field: "topic" }, { field: "label" }, { field: "period" }, { field: "prevalence", format: ".3f" }, { field: "n_docs" }] },
