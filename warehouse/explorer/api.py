@@ -184,6 +184,11 @@ class Explorer:
                     "bins": list(BINS),
                     "splits": list(SPLITS),
                     "rows": models,
+                    "n_ocr_docs": int(
+                        self.wh.sql(
+                            "SELECT count(*) AS n FROM documents WHERE ocr_confidence IS NOT NULL"
+                        )["n"].iloc[0]
+                    ),
                 },
             )
         return self._meta
@@ -223,11 +228,15 @@ class Explorer:
         freq["split"] = freq[split].astype(str) if split else ""
         freq["period_end"] = freq["period"] + bin_width(by or "decade") - 1
         freq["smoothed"] = smoothed(freq, smooth, bin_width(by or "decade"))
-        freq = freq.merge(
-            self.ocr_behind(terms, by or "decade", split, filters),
-            on=["term", "period", "split"],
-            how="left",
-        )
+        if self.meta(params).extra["n_ocr_docs"]:
+            freq = freq.merge(
+                self.ocr_behind(terms, by or "decade", split, filters),
+                on=["term", "period", "split"],
+                how="left",
+            )
+        else:  # no OCRed document: no second pass over the hits
+            freq["ocr_confidence"] = np.nan
+            freq["n_ocr_docs"] = 0
         freq["n_ocr_docs"] = freq["n_ocr_docs"].fillna(0).astype(int)
         return View(freq, notes, {"by": by, "split": split, "smooth": smooth})
 
