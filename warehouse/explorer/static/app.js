@@ -135,6 +135,7 @@ async function runTimeline() {
   const spec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     width: 620, height: 300, data: { values: rows },
+    config: { legend: { symbolOpacity: 1, symbolType: "circle" } },  // not the band's faint fill
     layer: [
       { mark: { type: "area", opacity: 0.18 }, encoding: { x, y: { field: "ci_low", type: "quantitative" }, y2: { field: "ci_high" }, color } },
       { mark: { type: "line" }, encoding: { x, y: { field: smooth ? "smoothed" : "per_million", type: "quantitative", title: "per million" }, color } },
