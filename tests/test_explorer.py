@@ -277,6 +277,14 @@ def test_models_tab(server: tuple[str, str], steps: Steps) -> None:
     # the fixture has topics and actors but no embeddings: said, not left blank
     assert "embeddings stage has not run" in page.locator("#neighbours-notes").inner_text()
     assert page.locator("#actors-table tbody tr").count() > 0
+    # the network of the 1890s: the FRUS Nicaragua cables' senders and recipients
+    page.fill("#net-start", "1890")
+    page.fill("#net-end", "1899")
+    page.click("#network-form button")
+    page.wait_for_selector("#network-table tbody tr", timeout=60_000)
+    steps.shot("network")
+    assert "Gresham" in page.locator("#network-table").inner_text()
+    assert "n_start=1890" in page.url
 
 
 def test_api_refuses_what_it_does_not_know(server: tuple[str, str]) -> None:

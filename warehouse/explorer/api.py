@@ -128,6 +128,7 @@ class Explorer:
             "topics": self.topics,
             "topic_terms": self.topic_terms,
             "actors": self.actors,
+            "network": self.network,
         }
         self._meta: View | None = None
 
@@ -517,6 +518,23 @@ class Explorer:
         )
         notes = [] if not frame.empty else ["no actor matches"]
         return View(frame, notes)
+
+    def network(self, params: Params) -> View:
+        """Who wrote to whom (sender_recipient) or who is named with whom (co_mention) in a
+        period: Warehouse.cable_network's edge list, heaviest first."""
+        start = integer(params, "start", None, -10_000, 10_000)
+        end = integer(params, "end", None, -10_000, 10_000)
+        period = (start, end) if start is not None and end is not None else None
+        mode = choice(params, "mode", ("sender_recipient", "co_mention"), "sender_recipient")
+        min_weight = integer(params, "min_weight", 1, 1, 1000) or 1
+        limit = integer(params, "limit", 200, 1, 5000) or 200
+        frame = self.wh.cable_network(
+            period=period, mode=mode or "sender_recipient", min_weight=min_weight
+        )
+        notes = [] if not frame.empty else ["no edge: no cable in this period has both ends"]
+        if len(frame) > limit:
+            notes.append(f"the {limit} heaviest of {len(frame)} edges (raise limit for more)")
+        return View(frame.head(limit), notes)
 
 
 def smoothed(freq: pd.DataFrame, k: int, width: int) -> pd.Series:

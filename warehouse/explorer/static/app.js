@@ -306,6 +306,11 @@ async function runModels() {
   $("actor-name").value = s.get("actor") || ""; $("actor-kind").value = s.get("akind") || "";
   simpleView("actors", { name: s.get("actor") || "", kind: s.get("akind") || "" }, "actors");
   simpleView("drift", {}, "drift");
+  if (s.get("n_mode")) {
+    $("net-start").value = s.get("n_start") || ""; $("net-end").value = s.get("n_end") || "";
+    $("net-mode").value = s.get("n_mode");
+    simpleView("network", { start: s.get("n_start") || "", end: s.get("n_end") || "", mode: s.get("n_mode") }, "network");
+  }
   try {
     const topics = await call("topics", {});
     showNotes("topics-notes", topics.notes);
@@ -365,6 +370,12 @@ async function init() {
   $("neighbours-form").addEventListener("submit", (e) => {
     e.preventDefault(); setState({ word: $("nb-word").value.trim() });
     simpleView("neighbours", { word: $("nb-word").value.trim() }, "neighbours");
+  });
+  $("network-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = { start: $("net-start").value.trim(), end: $("net-end").value.trim(), mode: $("net-mode").value };
+    setState({ n_start: q.start, n_end: q.end, n_mode: q.mode });
+    simpleView("network", q, "network");
   });
   $("actors-form").addEventListener("submit", (e) => {
     e.preventDefault(); setState({ actor: $("actor-name").value.trim(), akind: $("actor-kind").value });
