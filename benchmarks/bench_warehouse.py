@@ -146,6 +146,8 @@ def process_files(task: tuple[str, list[str], str, int]) -> tuple[int, int]:
             cols["pos"] = [None] * n
             cols["entity_type"] = [""] * n
             cols["word_confidence"] = [None] * n
+            for name in ("dep", "head", "morph"):  # no parser in this benchmark
+                cols[name] = [None] * n
             token_tables.append(pa.Table.from_pydict(cols, schema=TOKEN_SCHEMA))
     seen: set[str] = set()
     unique = [r for r in records if not (r.doc_id in seen or seen.add(r.doc_id))]

@@ -34,6 +34,23 @@ if missing_system; then
     fi
 fi
 
+# Optional: Debian's chromium, which tests/test_explorer.py drives headless through Playwright
+# (no browser download). Without it those tests skip and `longue explore` still works.
+BROWSER_PACKAGES=(chromium chromium-driver)
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing ${BROWSER_PACKAGES[*]} with apt-get (browser tests of the explorer)"
+        { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${BROWSER_PACKAGES[@]}" >/dev/null; } ||
+            echo "setup: chromium could not be installed; the explorer's browser tests will skip" >&2
+    elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        echo "setup: installing ${BROWSER_PACKAGES[*]} with sudo apt-get (browser tests of the explorer)"
+        { sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends "${BROWSER_PACKAGES[@]}" >/dev/null; } ||
+            echo "setup: chromium could not be installed; the explorer's browser tests will skip" >&2
+    else
+        echo "setup: no chromium; the explorer's browser tests will skip (sudo apt-get install ${BROWSER_PACKAGES[*]})" >&2
+    fi
+fi
+
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     echo "setup: Python 3.11 or newer is needed ($PYTHON is $("$PYTHON" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
     exit 1
