@@ -25,6 +25,10 @@ COMMANDS = {
     "evaluate-ner": ("pipeline.evaluate_ner", "NER strict/fuzzy P/R/F1 on HIPE-2020 gold"),
     "evaluate-ud": ("pipeline.evaluate_ud", "lemma and UPOS accuracy on Universal Dependencies"),
     "warehouse": ("pipeline.warehouse", "build the DuckDB warehouse and the watch-terms plot"),
+    "network-export": (
+        "pipeline.network_export",
+        "actor networks per period as GEXF, GraphML and CSV (sender_recipient, co_mention, agency)",
+    ),
     "add-collection": (
         "pipeline.collections:add_main",
         "check a folder (format, sample parse) and register it in params.yaml",

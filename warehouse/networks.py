@@ -162,7 +162,9 @@ def network_edges(
     else:
         triples = read_agency(wh, docs, params, mentions, kind_list, source_list)
         edges = aggregate_frame(triples, width, min_weight)
-    return name_edges(wh, edges)
+    edges = name_edges(wh, edges)
+    edges.attrs.update(mode=mode, directed=DIRECTED[mode], by=width)
+    return edges
 
 
 def aggregate_sql(
@@ -384,7 +386,7 @@ def graphs(
             )
         for node in g.nodes:
             g.nodes[node].update(_node_attributes(node, actors))
-        out[int(period)] = g  # type: ignore[call-overload]
+        out[int(period)] = g
     return out
 
 
