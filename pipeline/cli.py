@@ -29,6 +29,10 @@ COMMANDS = {
         "pipeline.explore",
         "serve the warehouse in the browser: timelines, KWIC, documents, models (127.0.0.1)",
     ),
+    "network-export": (
+        "pipeline.network_export",
+        "actor networks per period as GEXF, GraphML and CSV (sender_recipient, co_mention, agency)",
+    ),
     "add-collection": (
         "pipeline.collections:add_main",
         "check a folder (format, sample parse) and register it in params.yaml",

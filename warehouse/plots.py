@@ -225,3 +225,133 @@ def plot_network(
     )
     nx.draw_networkx_labels(graph, pos, ax=ax, font_size=7)
     return ax
+
+
+def _top_edges(edges: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The `top` heaviest edges of each period."""
+    ordered = edges.sort_values(["period", "weight"], ascending=[True, False], kind="stable")
+    return ordered.groupby("period", sort=True).head(top)
+
+
+def network_layout(
+    edges: pd.DataFrame, top: int = 30, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """Node positions for every period at once: one spring layout of the union of each
+    period's `top` heaviest edges (Warehouse.network()), so an actor stays where it was."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    for row in _top_edges(edges, top).itertuples(index=False):
+        old = graph.get_edge_data(row.source, row.target, {"weight": 0.0})["weight"]
+        graph.add_edge(row.source, row.target, weight=old + float(row.weight))
+    if graph.number_of_nodes() == 0:
+        return {}
+    pos = nx.spring_layout(graph, seed=seed, weight="weight")
+    return {str(n): (float(xy[0]), float(xy[1])) for n, xy in pos.items()}
+
+
+def plot_network_periods(
+    edges: pd.DataFrame,
+    periods: list[int] | None = None,
+    top: int = 30,
+    seed: int = 0,
+    ncols: int = 3,
+    panel_size: float = 4.0,
+    positions: dict[str, tuple[float, float]] | None = None,
+    directed: bool | None = None,
+) -> object:
+    """Small multiples: the actor network of each period, nodes at the same place in every
+    panel (network_layout), sized by weighted degree, labelled with the actors' names.
+
+    Takes the DataFrame of Warehouse.network(); returns the matplotlib Figure (its
+    `network_positions` attribute holds the positions used).
+    """
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    chosen = sorted(edges["period"].unique()) if periods is None else list(periods)
+    n = max(len(chosen), 1)
+    cols = min(ncols, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(panel_size * cols, panel_size * rows))
+    flat = np.atleast_1d(axes).ravel()
+    pos = positions if positions is not None else network_layout(edges, top, seed)
+    if directed is None:  # Warehouse.network() says; co-mention edges always have source < target
+        directed = bool(
+            edges.attrs.get("directed", edges.empty or (edges["source"] > edges["target"]).any())
+        )
+    cut = _top_edges(edges, top)
+    names = dict(zip(edges["source"], edges["source_name"], strict=True)) | dict(
+        zip(edges["target"], edges["target_name"], strict=True)
+    )
+    xs = [p[0] for p in pos.values()] or [0.0]
+    ys = [p[1] for p in pos.values()] or [0.0]
+    for ax in flat:
+        ax.set_axis_off()
+    if not chosen:
+        flat[0].text(0.5, 0.5, "no edges", ha="center", va="center", transform=flat[0].transAxes)
+    for ax, period in zip(flat, chosen, strict=False):
+        part = cut[cut["period"] == period]
+        graph: nx.Graph = nx.DiGraph() if directed else nx.Graph()
+        for row in part.itertuples(index=False):
+            graph.add_edge(row.source, row.target, weight=float(row.weight))
+        ax.set_title(str(period), fontsize="medium")
+        ax.set_xlim(min(xs) - 0.15, max(xs) + 0.15)
+        ax.set_ylim(min(ys) - 0.15, max(ys) + 0.15)
+        if graph.number_of_nodes() == 0:
+            continue
+        nodes = [v for v in graph.nodes if v in pos]
+        strength = dict(graph.degree(weight="weight"))
+        biggest = max(strength.values())
+        heaviest = max(d["weight"] for _, _, d in graph.edges(data=True))
+        widths = [0.5 + 3.0 * d["weight"] / heaviest for _, _, d in graph.edges(data=True)]
+        nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, alpha=0.4, arrows=directed)
+        nx.draw_networkx_nodes(
+            graph,
+            pos,
+            nodelist=nodes,
+            ax=ax,
+            node_size=[40 + 500 * strength[v] / biggest for v in nodes],
+            node_color="tab:orange",
+            alpha=0.8,
+        )
+        nx.draw_networkx_labels(
+            graph, pos, labels={v: str(names.get(v, v)) for v in nodes}, ax=ax, font_size=6
+        )
+    fig.network_positions = pos  # type: ignore[attr-defined]
+    fig.tight_layout()
+    return fig
+
+
+def plot_centrality(
+    table: pd.DataFrame,
+    measure: str = "pagerank",
+    top: int = 8,
+    actors: list[str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """One line per actor: its centrality `measure` over periods (Warehouse.network_centrality()).
+
+    The `top` actors by their highest value in any period, unless `actors` (ids) are given; a
+    period where an actor has no edge is 0, not a gap (it was in no relation then).
+    """
+    ax = get_axes(ax)
+    if table.empty:
+        ax.text(0.5, 0.5, "no network", ha="center", va="center", transform=ax.transAxes)
+        return ax
+    wide = table.pivot_table(index="period", columns="actor_id", values=measure, aggfunc="sum")
+    wide = wide.reindex(period_grid(table["period"])).fillna(0.0)
+    chosen = actors or list(wide.max().sort_values(ascending=False, kind="stable").index[:top])
+    names = table.drop_duplicates("actor_id").set_index("actor_id")["name"]
+    x = wide.index.to_numpy(dtype=float)
+    for actor in chosen:
+        if actor not in wide.columns:
+            continue
+        ax.plot(
+            x, wide[actor].to_numpy(dtype=float), marker="o", markersize=3,
+            label=str(names.get(actor, actor)),
+        )  # fmt: skip
+    ax.set_xlabel("period (first year)")
+    ax.set_ylabel(measure.replace("_", " "))
+    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax

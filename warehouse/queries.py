@@ -1311,3 +1311,70 @@ class Warehouse:
         if not include_low_frequency:
             query += " WHERE NOT coalesce(low_frequency, false)"
         return self.sql(query + " ORDER BY cosine_distance DESC, word LIMIT ?", [int(top)])
+
+    # -- actor networks (warehouse/networks.py) ------------------------------------------
+
+    def network(
+        self, mode: str = "sender_recipient", by: str | int = "decade", **options: Any
+    ) -> pd.DataFrame:
+        """Actor edges per period: sender_recipient, co_mention or agency (see
+        warehouse.networks.network_edges for the options: period, unit, kinds, actor_kinds...)."""
+        from warehouse import networks
+
+        return networks.network_edges(self, mode=mode, by=by, **options)
+
+    def network_centrality(
+        self, mode: str = "sender_recipient", by: str | int = "decade", **options: Any
+    ) -> pd.DataFrame:
+        """Degree, weighted degree, betweenness and PageRank per actor and period."""
+        from warehouse import networks
+
+        edges = networks.network_edges(self, mode=mode, by=by, **options)
+        ids = sorted(set(edges["source"]) | set(edges["target"]))
+        actors = networks.actor_table(self, ids) if ids else None
+        return networks.centrality(edges, networks.DIRECTED[mode], actors)
+
+    def centrality_change(
+        self,
+        measure: str = "pagerank",
+        start: int | None = None,
+        end: int | None = None,
+        top: int = 10,
+        mode: str = "sender_recipient",
+        by: str | int = "decade",
+        **options: Any,
+    ) -> pd.DataFrame:
+        """The actors whose centrality rises or falls most between two periods."""
+        from warehouse import networks
+
+        table = self.network_centrality(mode=mode, by=by, **options)
+        return networks.centrality_change(table, measure, start, end, top)
+
+    def ego_network(
+        self,
+        actor: str,
+        radius: int = 1,
+        mode: str = "sender_recipient",
+        by: str | int = "decade",
+        **options: Any,
+    ) -> pd.DataFrame:
+        """An actor's (id or part of a name) ego-network through time: the edges among it and
+        its neighbours within `radius` steps, period by period."""
+        from warehouse import networks
+
+        edges = networks.network_edges(self, mode=mode, by=by, **options)
+        actor_id = networks.resolve_actor(self, actor)
+        return networks.ego_edges(edges, actor_id, networks.DIRECTED[mode], radius)
+
+    def export_network(
+        self,
+        out_dir: Path | str,
+        mode: str = "sender_recipient",
+        by: str | int = "decade",
+        formats: Iterable[str] = ("gexf", "graphml", "csv"),
+        **options: Any,
+    ) -> list[Path]:
+        """Write each period's network as GEXF, GraphML and CSV edge/node lists; the paths."""
+        from warehouse import networks
+
+        return networks.export_network(self, out_dir, mode, by, formats, **options)
