@@ -782,8 +782,12 @@ def annotate(
     for lang, indices in by_language.items():
         nlp, desc = load_pipeline(lang, config)
         described.append(desc)
+        # provenance on every annotated document: the pipeline and the versions behind it
+        # ("fr_core_news_md+longue_entity_rules (fr_core_news_md 3.8.0)"); deterministic for
+        # one installation, so re-runs write the same bytes
+        model = f"{desc['loaded']} ({desc['version']})"
         for i in indices:
-            states[i].model = desc["loaded"]
+            states[i].model = model
         pieces = _chunks(indices, normalised, config.max_chars, chunks or {})
         for batch in _batches(pieces, config.batch_size, config.batch_chars):
             for doc, (i, offset) in nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):

