@@ -23,8 +23,9 @@ from models import embeddings as emb
 from models.periods import assign_period, make_periods
 from pipeline.corpus import doc_years, nlp_dirs, read_many
 from pipeline.errors import configure_logging, exit_with
-from pipeline.io import atomic_dir, write_json, write_parquet
+from pipeline.io import atomic_dir, write_parquet
 from pipeline.params import MODELS, REPORTS, ConfigError, Params, load_params
+from pipeline.reports import write_report
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="longue embeddings", description=__doc__).parse_args(argv)
     configure_logging()
     metrics = run(load_params(), MODELS / "embeddings")
-    write_json(metrics, REPORTS / "embeddings.json")
+    write_report(metrics, REPORTS / "embeddings.json")
     print(
         f"embeddings: {metrics['n_trained']} period model(s) trained; "
         f"periods {list(metrics['periods'])}"

@@ -43,8 +43,9 @@ from ingest.record import (
 )
 from pipeline import cluster as clusters
 from pipeline.errors import configure_logging, exit_with
-from pipeline.io import atomic_dir, write_documents, write_json, write_parquet
+from pipeline.io import atomic_dir, write_documents, write_parquet
 from pipeline.params import REPORTS, STAGED, CollectionConfig, ConfigError, load_params
+from pipeline.reports import write_report
 
 logger = logging.getLogger(__name__)
 
@@ -534,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = params.section("ingest")
     limit = read_max_reject_share(settings)
     metrics = run(cfg, STAGED / cfg.name, dask_section=params.section("dask"), settings=settings)
-    write_json(metrics, REPORTS / "ingest" / f"{cfg.name}.json")
+    write_report(metrics, REPORTS / "ingest" / f"{cfg.name}.json")
     print(
         f"ingest {cfg.name}: {metrics['n_documents']} documents, {metrics['n_pages']} pages, "
         f"{metrics['n_rejects']} rejects {metrics['rejects_by_reason'] or ''}"

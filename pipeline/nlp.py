@@ -34,8 +34,9 @@ from ingest.record import ENTITY_SCHEMA
 from models import nlp as nlp_models
 from pipeline import cluster as clusters
 from pipeline.errors import configure_logging, exit_with
-from pipeline.io import write_json, write_parquet
+from pipeline.io import write_parquet
 from pipeline.params import NLP, REPORTS, STAGED, ConfigError, load_params
+from pipeline.reports import write_report
 from pipeline.resume import file_digest, mark_done, resumable_dir, source_digest
 
 logger = logging.getLogger(__name__)
@@ -652,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
         default_language=str(section.get("default_language", "en")),
         dask_section=params.section("dask"),
     )
-    write_json(metrics, REPORTS / "nlp" / f"{args.collection}.json")
+    write_report(metrics, REPORTS / "nlp" / f"{args.collection}.json")
     print(
         f"nlp {args.collection}: {metrics['n_documents']} documents, {metrics['n_tokens']} tokens "
         f"in {metrics['n_tasks']} tasks ({metrics['tokens_per_s']} tok/s overall, "

@@ -18,8 +18,9 @@ from models import topics as topic_models
 from models.periods import assign_period, make_periods
 from pipeline.corpus import doc_years, nlp_dirs, read_many, staged_files
 from pipeline.errors import configure_logging, exit_with
-from pipeline.io import atomic_dir, write_json, write_parquet
+from pipeline.io import atomic_dir, write_parquet
 from pipeline.params import MODELS, REPORTS, ConfigError, Params, load_params
+from pipeline.reports import write_report
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="longue topics", description=__doc__).parse_args(argv)
     configure_logging()
     metrics = run(load_params(), MODELS / "topics")
-    write_json(metrics, REPORTS / "topics.json")
+    write_report(metrics, REPORTS / "topics.json")
     print(
         f"topics: {metrics['num_topics']} topics over {metrics.get('n_docs')} documents; "
         f"coherence {metrics['coherence']}"

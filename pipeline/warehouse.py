@@ -13,8 +13,9 @@ from typing import Any
 
 from pipeline.corpus import nlp_dirs, part_files, staged_files
 from pipeline.errors import configure_logging, exit_with
-from pipeline.io import atomic_path, write_json
+from pipeline.io import atomic_path
 from pipeline.params import MODELS, REPORTS, WAREHOUSE, Params, load_params
+from pipeline.reports import write_report
 from warehouse.build import build
 from warehouse.duplicates import MIN_CHARS
 from warehouse.queries import Warehouse
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="longue warehouse", description=__doc__).parse_args(argv)
     configure_logging()
     metrics = run(load_params())
-    write_json(metrics, REPORTS / "warehouse.json")
+    write_report(metrics, REPORTS / "warehouse.json")
     print(
         f"warehouse: {WAREHOUSE} ({metrics['size_mb']} MB) "
         + ", ".join(f"{k}={v}" for k, v in metrics["tables"].items())

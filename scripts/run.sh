@@ -6,5 +6,5 @@ bash scripts/setup.sh
 # shellcheck disable=SC1091
 source .venv/bin/activate
 dvc repro "$@"
-dvc metrics show
-echo "Warehouse: data/warehouse/longue.duckdb; watch-terms plot: reports/plots/watch_terms.png"
+# what the run produced, per collection, and how to open it (every metric: dvc metrics show)
+python -m pipeline.reports
