@@ -477,6 +477,7 @@ def save(result: EmbeddingResult, directory: Path) -> list[Path]:
     paths = []
     for label, kv in result.models.items():
         path = directory / f"w2v_{label}.kv"
+        kv.lifecycle_events = None  # no save date/host in the pickle: same inputs, same bytes
         kv.save(str(path))
         paths.append(path)
     return paths

@@ -687,6 +687,11 @@ def period_terms(
 def save(result: TopicResult, directory: Path) -> None:
     """Write the gensim model and dictionary under `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
+    # gensim pickles a log of "lifecycle events" with the date, host and Python of each save:
+    # None stops it, so the same inputs give the same bytes (DVC outputs, dvc.lock)
+    for obj in (result.model, result.model.state, result.model.id2word, result.dictionary):
+        if obj is not None:
+            obj.lifecycle_events = None
     result.model.save(str(directory / MODEL_FILE))
     result.dictionary.save(str(directory / DICTIONARY_FILE))
 
