@@ -331,10 +331,10 @@ def describe(
         langs = ", ".join(f"{lang}: {n}" for lang, n in per.items())
         if len(unparsed) == len(hits):
             raise NoParse(
-                f"{term!r}: none of its {len(hits)} hits has a dependency parse ({langs}): the "
-                "NLP pipeline of these languages has no parser (German: HanTa tags and "
-                "lemmas only), so describe() cannot say what modifies it. Use collocates() "
-                "or kwic() for these documents."
+                f"{term!r}: its {len(hits)} hits have no dependency parse ({langs} hits): no "
+                "parser ran for these documents' language (in this project German has none: "
+                "HanTa gives tags and lemmas only), so describe() cannot say what modifies it. "
+                "collocates() and kwic() work on these documents."
             )
         notes.append(
             f"{term!r}: {len(unparsed)} of {len(hits)} hits have no dependency parse and are "
@@ -600,8 +600,8 @@ def trends(
         "WHERE c.field = ? AND c.doc_idx BETWEEN ? AND ?) "
         "SELECT c.term_id, m.term AS word, c.period, CAST(sum(c.y) AS DOUBLE) AS c, "
         "sum(c.y * c.y / c.n_alpha) AS s FROM c JOIN terms AS m ON m.term_id = c.term_id "
-        f"WHERE m.is_alpha{stop} GROUP BY ALL "
-        "HAVING sum(sum(c.y)) OVER (PARTITION BY c.term_id) >= ?",
+        f"WHERE m.is_alpha{stop} GROUP BY c.term_id, m.term, c.period "
+        "QUALIFY sum(sum(c.y)) OVER (PARTITION BY c.term_id) >= ?",
         [
             docs["doc_idx"].astype("int64").tolist(),
             docs["period"].astype("int64").tolist(),
