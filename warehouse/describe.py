@@ -387,26 +387,29 @@ def describe(
     rows["share"] = rows["count"] / rows["n_term_arcs"]
     rows["ci_low"] = np.nan
     rows["ci_high"] = np.nan
-    doc_ids = docs.set_index("doc_idx")["doc_id"]
-    ex_docs: list[list[str]] = [[] for _ in range(len(rows))]
-    ex_gpos: list[list[int]] = [[] for _ in range(len(rows))]
+    found["group"] = found.groupby(keys, sort=False).ngroup()
+    group_of = found.drop_duplicates(keys).set_index(keys)["group"]
     for key, part in rows.groupby(keys, sort=False):
-        arcs_here = found[
-            (found["period"] == key[0]) & (found["split"] == key[1]) & (found["relation"] == key[2])
-        ]
-        per_doc = pd.crosstab(arcs_here["doc_idx"], arcs_here["descriptor"])
-        num = per_doc.reindex(columns=part["descriptor"], fill_value=0).to_numpy(np.float64)
-        den = per_doc.sum(axis=1).to_numpy(np.float64)
+        arcs_here = found[found["group"] == group_of.loc[key]]
+        doc_codes, doc_uniq = pd.factorize(arcs_here["doc_idx"])
+        col = pd.Series(np.arange(len(part)), index=part["descriptor"].to_numpy())
+        which = col.reindex(arcs_here["descriptor"].to_numpy()).to_numpy()
+        kept = ~np.isnan(which)
+        num = np.zeros((len(doc_uniq), len(part)))
+        np.add.at(num, (doc_codes[kept], which[kept].astype(np.int64)), 1.0)
+        den = np.bincount(doc_codes, minlength=len(doc_uniq)).astype(np.float64)
         rng = draw_period_seed(seed, int(key[0]) if pd.notna(key[0]) else 0, f"{key[1]}|{key[2]}")
         _, low, high = ratio_interval(num, den, n_boot, ci, rng)
         rows.loc[part.index, "ci_low"] = low
         rows.loc[part.index, "ci_high"] = high
-        for i, desc in zip(part.index, part["descriptor"], strict=True):
-            ex = arcs_here[arcs_here["descriptor"] == desc].sort_values("hit").head(n_examples)
-            ex_docs[i] = ex["doc_idx"].map(doc_ids).tolist()
-            ex_gpos[i] = ex["hit"].astype(int).tolist()
-    rows["example_doc_ids"] = ex_docs
-    rows["example_gpos"] = ex_gpos
+    # the first hits of each descriptor, to read in kwic() (its gpos column)
+    doc_ids = docs.set_index("doc_idx")["doc_id"]
+    ex = found.sort_values("hit").groupby([*keys, "descriptor"], sort=False).head(n_examples)
+    ex = ex.assign(doc_id=ex["doc_idx"].map(doc_ids), hit=ex["hit"].astype(int))
+    lists = ex.groupby([*keys, "descriptor"], sort=False).agg(
+        example_doc_ids=("doc_id", list), example_gpos=("hit", list)
+    )
+    rows = rows.merge(lists.reset_index(), on=[*keys, "descriptor"], how="left")
     if split:
         rows = rows.rename(columns={"split": split})
     return _noted(rows[columns], notes)
@@ -627,6 +630,11 @@ def trends(
     np.add.at(C, (r, k), cube["c"].to_numpy())
     np.add.at(S, (r, k), cube["s"].to_numpy())
     slope, se_b, rates, dispersion = quasi_poisson_slope(C, S, n_p, periods / width, n_docs)
+    if n_docs < 3 * len(periods):
+        notes.append(
+            f"{n_docs} documents over {len(periods)} periods: too few to measure how much "
+            "counts vary between documents, so z is close to a plain Poisson test (optimistic)"
+        )
     z = slope / se_b
     p = 2.0 * (1.0 - np.vectorize(NormalDist().cdf)(np.abs(z)))
     out = pd.DataFrame(
