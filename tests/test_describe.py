@@ -221,3 +221,11 @@ def test_plot_descriptors(wh: Warehouse) -> None:
 
     fig = plot_descriptors(wh.describe("enfant", kinds="book", min_count=1), relation="amod")
     assert len(fig.axes) >= 1
+
+
+def test_frequency_top_share_is_the_largest_document(wh: Warehouse) -> None:
+    freq = wh.frequency("the", n_boot=0).set_index("period")
+    top = wh.breakdown("the", by="document").groupby("period")["top_share"].first()
+    hit = freq[freq["count"] > 0]
+    assert np.allclose(hit["top_share"], top.reindex(hit.index))
+    assert freq.loc[freq["count"] == 0, "top_share"].isna().all()

@@ -42,6 +42,7 @@ FREQUENCY_COLUMNS = [
     "ci_high",
     "n_docs",
     "n_docs_with_term",
+    "top_share",  # the largest single document's share of the count (breakdown() lists them)
 ]
 MEASURES = ("pmi", "llr")
 # token_blocks holds the token stream in blocks of this many positions (schema.sql).
@@ -593,10 +594,11 @@ class Warehouse:
         zero-width interval, so read n_docs next to it.
 
         Returns columns term, period (start year), [split column], count, total, per_million,
-        ci_low, ci_high, n_docs, n_docs_with_term, language; one row per term and period with
-        documents. A text held by several documents counts once unless include_duplicates.
-        A word the warehouse never saw, or hits left out by the language, come with a
-        QueryWarning (also in `result.attrs["notes"]`), never as a silent zero.
+        ci_low, ci_high, n_docs, n_docs_with_term, top_share (the largest document's share of
+        the count), language; one row per term and period with documents. A text held by
+        several documents counts once unless include_duplicates. A word the warehouse never
+        saw, or hits left out by the language, come with a QueryWarning (also in
+        `result.attrs["notes"]`), never as a silent zero.
         """
         width = bin_width(by)
         if split is not None:
@@ -813,6 +815,11 @@ class Warehouse:
                     "ci_high": float(high[j]),
                     "n_docs": len(idx),
                     "n_docs_with_term": int((counts[:, j] > 0).sum()),
+                    "top_share": (
+                        float(counts[:, j].max() / counts[:, j].sum())
+                        if counts[:, j].sum()
+                        else float("nan")
+                    ),
                 }
                 if split:
                     row[split] = split_value
