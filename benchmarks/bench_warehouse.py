@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import zlib
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,8 @@ FILES_PER_TASK = 40
 TOKEN_RE = re.compile(r"\w+['’]?|[^\w\s]")
 TERM = "roi"  # traced in the timeline, KWIC and collocates (French plays and novels, FRUS "roi")
 KWIC_LINES = 1000
+SYNTHETIC_DEPS = ("amod", "nsubj", "obj", "conj", "appos", "nmod", "obl", "advmod")
+DESCRIBE_DEPS = {"amod": ("child", "amod"), "nsubj": ("head", "nsubj"), "obj": ("head", "obj")}
 WINDOW = 5
 
 _LEMMAS: dict[str, dict[str, str]] = {}
@@ -114,7 +117,31 @@ def tokenise_record(rec: Record, lang: str) -> dict[str, list[Any]]:
         cols["is_alpha"].append(tok.isalpha())
         if tok in ".!?":
             sentence += 1
+    add_synthetic_parse(cols)
     return cols
+
+
+def add_synthetic_parse(cols: dict[str, list[Any]]) -> None:
+    """dep/head for the describe rows: sizes, not linguistics (no parser runs here).
+
+    Each token hangs on the previous token of its sentence (the first is the root); an
+    alphabetic non-stop word gets a relation of SYNTHETIC_DEPS chosen by a hash of its lemma,
+    so every relation has arcs in the proportions of a real parse's main relations.
+    """
+    heads, deps = [], []
+    for i, (sent, lemma, alpha, stop) in enumerate(
+        zip(cols["sentence"], cols["lemma"], cols["is_alpha"], cols["is_stop"], strict=True)
+    ):
+        first = i == 0 or cols["sentence"][i - 1] != sent
+        heads.append(i if first else i - 1)
+        if first:
+            deps.append("ROOT")
+        elif alpha and not stop:
+            deps.append(SYNTHETIC_DEPS[zlib.crc32(lemma.encode()) % len(SYNTHETIC_DEPS)])
+        else:
+            deps.append("dep")
+    cols["head"], cols["dep"] = heads, deps
+    cols["morph"] = [None] * len(heads)
 
 
 def process_files(task: tuple[str, list[str], str, int]) -> tuple[int, int]:
@@ -279,6 +306,17 @@ def side_api(db: Path, repeat: int) -> dict[str, Any]:
     coll, out["collocates_s"] = timed(
         lambda: wh.collocates(TERM, window=WINDOW, min_count=5, top=20), repeat
     )
+    from warehouse.describe import NoParse
+
+    try:
+        desc, out["describe_s"] = timed(
+            lambda: wh.describe(TERM, relations=list(DESCRIBE_DEPS), n_boot=200), repeat
+        )
+        out["describe_arcs"] = int(desc["count"].sum())
+    except NoParse:  # a bench cache prepared before the synthetic parse: delete it
+        out["describe_s"], out["describe_arcs"] = [float("nan")], 0
+    trend, out["trends_s"] = timed(lambda: wh.trends(language="fr", min_count=100), repeat)
+    out["trends_top"] = trend["word"].head(5).tolist()
     out["n_periods"] = len(timeline)
     out["timeline_count"] = int(timeline["count"].sum())
     out["kwic_lines"] = len(kwic)
@@ -370,7 +408,17 @@ def side_pandas(sources: dict[str, list[Path]], repeat: int) -> dict[str, Any]:
             ["pmi", "count", "collocate"], ascending=[False, False, True], kind="stable"
         ).head(20)
 
+    def describe() -> pd.DataFrame:
+        return describe_duckdb(docs_files, tok_files)
+
+    def trends() -> pd.DataFrame:
+        return trends_duckdb(docs_files, tok_files)
+
     out: dict[str, Any] = {}
+    d, out["describe_s"] = timed(describe, repeat)
+    out["describe_arcs"] = int(d["n"].sum())
+    tr, out["trends_s"] = timed(trends, repeat)
+    out["trends_top"] = tr["word"].head(5).tolist()
     g, out["timeline_s"] = timed(timeline, repeat)
     k, out["kwic_s"] = timed(kwic, repeat)
     c, out["collocates_s"] = timed(collocates, repeat)
@@ -380,6 +428,85 @@ def side_pandas(sources: dict[str, list[Path]], repeat: int) -> dict[str, Any]:
     out["kwic_first"] = " ".join([k["left"].iloc[0], f"[{k['match'].iloc[0]}]", k["right"].iloc[0]])
     out["collocates_top"] = c["collocate"].head(8).tolist()
     return out
+
+
+def describe_duckdb(docs_files: list[Path], tok_files: list[Path]) -> pd.DataFrame:
+    """Baseline for describe(): plain DuckDB over the Parquet, the term's arcs of three
+    relations per decade and each relation's arcs per decade (no CIs, no examples)."""
+    con = duckdb.connect()
+    toks, docs = [str(p) for p in tok_files], [str(p) for p in docs_files]
+    arcs = con.execute(
+        """
+        WITH t AS (SELECT doc_id, position, head, dep, lower(lemma) AS lemma
+                   FROM read_parquet(?)),
+        d AS (SELECT doc_id, year // 10 * 10 AS decade FROM read_parquet(?)
+              WHERE year IS NOT NULL),
+        n AS (SELECT doc_id, position, head, dep FROM t WHERE lemma = ?),
+        a AS (
+            SELECT n.doc_id, c.dep AS rel, c.lemma AS w FROM n JOIN t AS c
+                ON c.doc_id = n.doc_id AND c.head = n.position
+            WHERE c.dep = 'amod' AND c.position <> n.position
+            UNION ALL
+            SELECT n.doc_id, n.dep, p.lemma FROM n JOIN t AS p
+                ON p.doc_id = n.doc_id AND p.position = n.head
+            WHERE n.dep IN ('nsubj', 'obj') AND n.head <> n.position
+        )
+        SELECT d.decade, a.rel, a.w, count(*) AS n FROM a JOIN d USING (doc_id) GROUP BY ALL
+        """,
+        [toks, docs, TERM],
+    ).df()
+    con.execute(
+        "SELECT d.year // 10 * 10 AS decade, t.dep, count(*) FROM read_parquet(?) AS t "
+        "JOIN read_parquet(?) AS d USING (doc_id) "
+        "WHERE t.dep IN ('amod', 'nsubj', 'obj') AND d.year IS NOT NULL GROUP BY ALL",
+        [toks, docs],
+    ).fetchall()
+    con.close()
+    return arcs
+
+
+def trends_duckdb(docs_files: list[Path], tok_files: list[Path]) -> pd.DataFrame:
+    """Baseline for trends(): per-document lemma counts in plain DuckDB over the Parquet, the
+    same quasi-Poisson fit (warehouse.describe.quasi_poisson_slope) in numpy."""
+    from warehouse.describe import quasi_poisson_slope
+
+    con = duckdb.connect()
+    toks, docs = [str(p) for p in tok_files], [str(p) for p in docs_files]
+    cube = con.execute(
+        """
+        WITH d AS (SELECT doc_id, year // 10 * 10 AS decade FROM read_parquet(?)
+                   WHERE year IS NOT NULL AND language = 'fr'),
+        c AS (SELECT doc_id, lower(lemma) AS word, count(*) AS y FROM read_parquet(?)
+              WHERE is_alpha AND NOT is_stop GROUP BY ALL),
+        l AS (SELECT doc_id, count(*) FILTER (WHERE is_alpha) AS n FROM read_parquet(?)
+              GROUP BY ALL)
+        SELECT c.word, d.decade, sum(c.y) AS c, sum(c.y * c.y / l.n) AS s
+        FROM c JOIN d USING (doc_id) JOIN l USING (doc_id) GROUP BY ALL
+        """,
+        [docs, toks, toks],
+    ).df()
+    totals = con.execute(
+        "SELECT d.year // 10 * 10 AS decade, count(*) AS n, count(DISTINCT doc_id) AS docs "
+        "FROM read_parquet(?) AS t JOIN read_parquet(?) AS d USING (doc_id) "
+        "WHERE t.is_alpha AND d.year IS NOT NULL AND d.language = 'fr' GROUP BY ALL "
+        "ORDER BY decade",
+        [toks, docs],
+    ).df()
+    con.close()
+    keep = cube.groupby("word")["c"].transform("sum") >= 100
+    cube = cube[keep]
+    periods = totals["decade"].to_numpy()
+    words = pd.Index(cube["word"].unique())
+    col = {p: i for i, p in enumerate(periods)}
+    C = np.zeros((len(words), len(periods)))
+    S = np.zeros_like(C)
+    r, k = words.get_indexer(cube["word"]), cube["decade"].map(col).to_numpy()
+    np.add.at(C, (r, k), cube["c"].to_numpy())
+    np.add.at(S, (r, k), cube["s"].to_numpy())
+    n = totals["n"].to_numpy(np.float64)
+    slope, se, _, _ = quasi_poisson_slope(C, S, n, periods / 10, int(totals["docs"].sum()))
+    out = pd.DataFrame({"word": words, "z": slope / se})
+    return out.sort_values(["z", "word"], ascending=[False, True])
 
 
 def peak_rss_mb() -> float:
@@ -417,7 +544,13 @@ def fmt_times(values: float | list[float]) -> str:
 
 def report(api: dict[str, Any], pdx: dict[str, Any]) -> None:
     """Side-by-side times (best of the repeats, and the first call), ratios and targets."""
-    targets = {"timeline_s": 0.1, "kwic_s": 0.5, "collocates_s": None}
+    targets = {
+        "timeline_s": 0.1,
+        "kwic_s": 0.5,
+        "collocates_s": None,
+        "describe_s": 1.0,
+        "trends_s": 1.0,
+    }
     print(f"\n{'question':<12}{'API first':>11}{'API best':>10}{'pandas':>10}{'ratio':>9}  target")
     for key, limit in targets.items():
         a_first, a_best, p_best = api[key][0], min(api[key]), min(pdx[key])
@@ -433,7 +566,10 @@ def report(api: dict[str, Any], pdx: dict[str, Any]) -> None:
         f"peak memory (VmHWM): API {api['maxrss_mb']:,.0f} MB, pandas "
         f"{pdx['maxrss_mb']:,.0f} MB ({pdx['maxrss_mb'] / api['maxrss_mb']:.1f}x)"
     )
-    for key in ("n_periods", "timeline_count", "kwic_lines", "kwic_first", "collocates_top"):
+    for key in (
+        "n_periods", "timeline_count", "kwic_lines", "kwic_first", "collocates_top",
+        "describe_arcs", "trends_top",
+    ):  # fmt: skip
         print(f"  {key}: API {api[key]!r} | pandas {pdx[key]!r}")
 
 
@@ -473,10 +609,10 @@ def main(argv: list[str] | None = None) -> int:
     api = run_side("api", args.cache, args.repeat)
     pdx = run_side("pandas", args.cache, 1)
     api2 = run_side("api", args.cache, args.repeat)
-    for key in ("open_s", "timeline_s", "kwic_s", "collocates_s"):
+    for key in ("open_s", "timeline_s", "kwic_s", "collocates_s", "describe_s", "trends_s"):
         print(f"  API {key}: run 1 {fmt_times(api[key])}, run 2 {fmt_times(api2[key])}")
     print(f"  pandas: {', '.join(f'{k} {fmt_times(pdx[k])}' for k in pdx if k.endswith('_s'))}")
-    for key in ("timeline_s", "kwic_s", "collocates_s"):
+    for key in ("timeline_s", "kwic_s", "collocates_s", "describe_s", "trends_s"):
         # the slower run's first call and the best call of either run
         api[key] = [max(api[key][0], api2[key][0]), *api[key][1:], *api2[key][1:]]
     api["maxrss_mb"] = max(api["maxrss_mb"], api2["maxrss_mb"])

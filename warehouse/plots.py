@@ -355,3 +355,47 @@ def plot_centrality(
     ax.set_ylabel(measure.replace("_", " "))
     ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
+
+
+def plot_descriptors(
+    df: pd.DataFrame,
+    relation: str = "amod",
+    top: int = 8,
+    measure: str = "llr",
+    fig_width: float = 3.2,
+) -> object:
+    """Descriptor profiles per period: one panel per period, the `top` descriptors of one
+    relation as horizontal bars of `measure`, each labelled with its count and share CI.
+
+    Takes the DataFrame of Warehouse.describe(); returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    rows = df[df["relation"] == relation] if "relation" in df.columns else df.iloc[0:0]
+    periods = sorted(rows["period"].dropna().unique())
+    if not periods:
+        fig, ax = plt.subplots(figsize=(6, 2))
+        ax.text(0.5, 0.5, f"no {relation} descriptor", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    fig, axes = plt.subplots(
+        1, len(periods), figsize=(fig_width * len(periods), 0.45 * top + 1.2), squeeze=False
+    )
+    for ax, period in zip(axes[0], periods, strict=True):
+        part = rows[rows["period"] == period].nlargest(top, measure).iloc[::-1]
+        y = np.arange(len(part))
+        ax.barh(y, part[measure].to_numpy(dtype=float), color="tab:blue", alpha=0.7)
+        ax.set_yticks(y, part["descriptor"].tolist())
+        for yi, r in zip(y, part.itertuples(), strict=True):
+            ax.annotate(
+                f" {r.count} ({r.ci_low:.0%}-{r.ci_high:.0%})",
+                (0, yi),
+                va="center",
+                fontsize=7,
+                color="black",
+            )
+        ax.set_title(f"{int(period)}")
+        ax.set_xlabel(measure)
+    fig.suptitle(f"{relation}: descriptors per period")
+    fig.tight_layout()
+    return fig

@@ -42,6 +42,7 @@ FREQUENCY_COLUMNS = [
     "ci_high",
     "n_docs",
     "n_docs_with_term",
+    "top_share",  # the largest single document's share of the count (breakdown() lists them)
 ]
 MEASURES = ("pmi", "llr")
 # token_blocks holds the token stream in blocks of this many positions (schema.sql).
@@ -594,10 +595,11 @@ class Warehouse:
         zero-width interval, so read n_docs next to it.
 
         Returns columns term, period (start year), [split column], count, total, per_million,
-        ci_low, ci_high, n_docs, n_docs_with_term, language; one row per term and period with
-        documents. A text held by several documents counts once unless include_duplicates.
-        A word the warehouse never saw, or hits left out by the language, come with a
-        QueryWarning (also in `result.attrs["notes"]`), never as a silent zero.
+        ci_low, ci_high, n_docs, n_docs_with_term, top_share (the largest document's share of
+        the count), language; one row per term and period with documents. A text held by
+        several documents counts once unless include_duplicates. A word the warehouse never
+        saw, or hits left out by the language, come with a QueryWarning (also in
+        `result.attrs["notes"]`), never as a silent zero.
         """
         width = bin_width(by)
         if split is not None:
@@ -655,6 +657,96 @@ class Warehouse:
         out = out.drop(columns="group").sort_values("kind").reset_index(drop=True)
         out.attrs["notes"] = notes
         return out
+
+    # -- representations (warehouse/describe.py; issue 16) ------------------------------------
+
+    def describe(
+        self,
+        term: str,
+        by: str | int = "decade",
+        kinds: str | Iterable[str] | None = None,
+        relations: str | Iterable[str] | None = None,
+        **options: Any,
+    ) -> pd.DataFrame:
+        """How `term` is described in each period: its syntactic profile from the parse.
+
+        relations (default all): amod (adjectives modifying it), nsubj (verbs and predicates
+        whose subject it is), obj (verbs whose object it is), appos, conj. Per period (and
+        `split`: kind, collection or language), each descriptor (lowercased lemma) with count,
+        n_docs, share of the term's arcs of that relation with a CI resampling documents
+        (n_boot, ci; Wilson if n_boot=0), and its association with the term against the
+        relation's arcs in the same period and documents (baseline_count of the descriptor
+        in that relation with any word, baseline_total arcs): expected, signed Dunning llr,
+        log_ratio (log2, +0.5 smoothing). example_doc_ids / example_gpos locate hits to read
+        in kwic() (its gpos column). Sorted by llr per period and relation (top, min_count).
+        Options: field, split, collections, period, languages, min_count, top, n_examples,
+        ci, n_boot, seed, include_duplicates. Raises describe.NoParse when no hit has a
+        dependency parse (German: no parser).
+        """
+        from warehouse import describe
+
+        return describe.describe(self, term, by, kinds, relations, **options)
+
+    def compare(self, a: dict[str, Any], b: dict[str, Any], **options: Any) -> pd.DataFrame:
+        """The words that distinguish two sides, by log-odds with an informative Dirichlet
+        prior (Monroe, Colaresi & Quinn 2008) and z-scores; positive z: characteristic of a.
+
+        A side is a dict of term, period (inclusive years), kinds, collections, languages;
+        options apply to both (kinds=..., period=...). Without a term, the sides' vocabularies
+        (lemmas; stop words out unless exclude_stopwords=False); with a term, its descriptors
+        ("relation:lemma", relations=...) or, with window=N, its collocates. prior (counts)
+        and prior_strength (alpha_0) set the prior; by default alpha_w = a_w + b_w. Returns
+        word, count_a, count_b, per_million_a, per_million_b, log_odds, se, z: the top (25)
+        of each end.
+        """
+        from warehouse import describe
+
+        return describe.compare(self, a, b, **options)
+
+    def trends(self, by: str | int = "decade", **options: Any) -> pd.DataFrame:
+        """The words whose rate rises or falls most across periods (one language: `language`,
+        else the one with most words; options kinds, collections, period, field, min_count,
+        top, exclude_stopwords).
+
+        Per word, a quasi-Poisson regression of its count per document on the period (log
+        link, the document's words as exposure): slope = change of log rate per period,
+        rate_ratio = exp(slope), and z / p_value with the standard error inflated by the
+        document-level Pearson dispersion, so a word carried by a few documents is not a
+        trend. Sorted by z: the top risers, then the top fallers.
+        """
+        from warehouse import describe
+
+        return describe.trends(self, by, **options)
+
+    def breakdown(
+        self, term: str, period: int | None = None, by: str = "document", **options: Any
+    ) -> pd.DataFrame:
+        """The documents (or author, title, collection, kind, publisher, or any metadata key)
+        behind each point of frequency(term): count, share of the period's count (shares sum
+        to 1), rank, period_count and top_share (the largest contributor's share). `period`:
+        one period start (else every period); options time_by, field, kinds, collections,
+        language (the denominator language, as frequency()), include_duplicates, top."""
+        from warehouse import describe
+
+        return describe.breakdown(self, term, period, by, **options)
+
+    def cooccurrence(
+        self, x: str, y: str, within: int = 10, by: str | int = "decade", **options: Any
+    ) -> pd.DataFrame:
+        """Hits of x with a hit of y within `within` tokens (same document; 1 = adjacent), per
+        period: n_x, n_near, share = n_near / n_x with a CI resampling documents, per_million
+        (n_near per million words of x's language), n_docs, n_docs_near."""
+        from warehouse import describe
+
+        return describe.cooccurrence(self, x, y, within, by, **options)
+
+    def collocates_by_period(
+        self, term: str, by: str | int = "decade", **options: Any
+    ) -> pd.DataFrame:
+        """collocates() of every period holding the term in one table, period first."""
+        from warehouse import describe
+
+        return describe.collocates_by_period(self, term, by, **options)
 
     def document_lengths(
         self,
@@ -724,6 +816,11 @@ class Warehouse:
                     "ci_high": float(high[j]),
                     "n_docs": len(idx),
                     "n_docs_with_term": int((counts[:, j] > 0).sum()),
+                    "top_share": (
+                        float(counts[:, j].max() / counts[:, j].sum())
+                        if counts[:, j].sum()
+                        else float("nan")
+                    ),
                 }
                 if split:
                     row[split] = split_value
