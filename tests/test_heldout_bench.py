@@ -66,10 +66,13 @@ def test_frus_typed_when_0201_falls_back_to_the_printed_date(frus: dict[str, Rec
     assert r.metadata["date_flag"] == "when_not_understood"
 
 
-def test_frus_dateline_without_year_stays_undated(frus: dict[str, Record]) -> None:
-    """1864 d167: "Vienna, November 14." (when="--11-14"): no year, nothing invented."""
+def test_frus_dateline_without_year_takes_the_volumes_year(frus: dict[str, Record]) -> None:
+    """1864 d167: "Vienna, November 14." (when="--11-14"): the year comes from the volume (and
+    the documents before it), flagged so, as issue 20 asks; the text stays as printed."""
     r = frus["frus1864p4-d167"]
-    assert (r.date_text, r.date_start, r.place) == ("November 14", None, "Vienna")
+    assert (r.date_text, r.date_start, r.place) == ("November 14.", D(1864, 11, 14), "Vienna")
+    assert "year_from_context" in r.metadata["date_flag"]
+    assert r.metadata["date_when"] == "--11-14"
 
 
 def test_frus_received_date_of_an_undated_telegram(frus: dict[str, Record]) -> None:
