@@ -508,7 +508,9 @@ def describe(
     group_of = found.drop_duplicates(keys).set_index(keys)["group"]
     for key, part in rows.groupby(keys, sort=False):
         arcs_here = found[found["group"] == group_of.loc[key]]
-        doc_codes, doc_uniq = pd.factorize(arcs_here["doc_idx"])
+        # documents in doc_idx order: the resamples do not depend on the order SQL returned
+        # the arcs in (a parallel join's order varies run to run)
+        doc_codes, doc_uniq = pd.factorize(arcs_here["doc_idx"], sort=True)
         col = pd.Series(np.arange(len(part)), index=part["descriptor"].to_numpy())
         which = col.reindex(arcs_here["descriptor"].to_numpy()).to_numpy()
         kept = ~np.isnan(which)
