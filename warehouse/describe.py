@@ -469,11 +469,20 @@ def describe(
     totals, base = baselines(wh, docs, rels, sorted(found["descriptor"].dropna().unique()), cube)
     n_arcs = found.groupby(keys).size().rename("n_term_arcs")
     grouped = found.groupby([*keys, "descriptor"], sort=False)
-    rows = grouped.agg(
-        count=("hit", "size"),
-        n_docs=("doc_idx", "nunique"),
-        pos=("pos", lambda s: s.mode().iloc[0] if s.notna().any() else None),
-    ).reset_index()
+    rows = grouped.agg(count=("hit", "size"), n_docs=("doc_idx", "nunique")).reset_index()
+    # each descriptor's most frequent pos (ties: the first in sort order, as Series.mode)
+    pos = (
+        found.dropna(subset=["descriptor", "pos"])
+        .groupby([*keys, "descriptor", "pos"])
+        .size()
+        .rename("k")
+        .reset_index()
+        .sort_values(["k", "pos"], ascending=[False, True], kind="stable")
+        .drop_duplicates([*keys, "descriptor"])
+        .drop(columns="k")
+    )
+    rows = rows.merge(pos, on=[*keys, "descriptor"], how="left")
+    rows["pos"] = rows["pos"].astype(object).where(rows["pos"].notna(), None)
     rows = rows.merge(n_arcs.reset_index(), on=keys)
     rows = rows.merge(totals.rename(columns={"n": "baseline_total"}), on=keys, how="left")
     rows = rows.merge(
@@ -502,25 +511,24 @@ def describe(
     # CIs of the share (descriptor arcs / the term's arcs of the relation), resampling the
     # documents that hold the term's arcs: one novel repeating a phrase widens its interval
     rows["share"] = rows["count"] / rows["n_term_arcs"]
-    rows["ci_low"] = np.nan
-    rows["ci_high"] = np.nan
-    found["group"] = found.groupby(keys, sort=False).ngroup()
-    group_of = found.drop_duplicates(keys).set_index(keys)["group"]
-    for key, part in rows.groupby(keys, sort=False):
-        arcs_here = found[found["group"] == group_of.loc[key]]
+    ci_low = np.full(len(rows), np.nan)
+    ci_high = np.full(len(rows), np.nan)
+    arcs_of = found.groupby(keys, sort=False).indices
+    for key, part in rows.groupby(keys, sort=False).indices.items():
+        arcs_here = found.iloc[arcs_of[key]]
         # documents in doc_idx order: the resamples do not depend on the order SQL returned
         # the arcs in (a parallel join's order varies run to run)
         doc_codes, doc_uniq = pd.factorize(arcs_here["doc_idx"], sort=True)
-        col = pd.Series(np.arange(len(part)), index=part["descriptor"].to_numpy())
+        col = pd.Series(np.arange(len(part)), index=rows["descriptor"].to_numpy()[part])
         which = col.reindex(arcs_here["descriptor"].to_numpy()).to_numpy()
         kept = ~np.isnan(which)
         num = np.zeros((len(doc_uniq), len(part)))
         np.add.at(num, (doc_codes[kept], which[kept].astype(np.int64)), 1.0)
         den = np.bincount(doc_codes, minlength=len(doc_uniq)).astype(np.float64)
         rng = draw_period_seed(seed, int(key[0]) if pd.notna(key[0]) else 0, f"{key[1]}|{key[2]}")
-        _, low, high = ratio_interval(num, den, n_boot, ci, rng)
-        rows.loc[part.index, "ci_low"] = low
-        rows.loc[part.index, "ci_high"] = high
+        _, ci_low[part], ci_high[part] = ratio_interval(num, den, n_boot, ci, rng)
+    rows["ci_low"] = ci_low
+    rows["ci_high"] = ci_high
     # the first hits of each descriptor, to read in kwic() (its gpos column)
     doc_ids = docs.set_index("doc_idx")["doc_id"]
     ex = found.sort_values("hit").groupby([*keys, "descriptor"], sort=False).head(n_examples)
