@@ -8,7 +8,8 @@ Log-odds: Monroe, Colaresi & Quinn (2008), "Fightin' Words", Political Analysis 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
@@ -151,7 +152,8 @@ def ratio_interval(
     with np.errstate(invalid="ignore", divide="ignore"):
         boot = (weights @ num) / (weights @ den)[:, None]
     alpha = (1.0 - ci) / 2.0
-    low, high = np.nanquantile(boot, [alpha, 1.0 - alpha], axis=0)
+    quantile = np.nanquantile if np.isnan(boot).any() else np.quantile
+    low, high = quantile(boot, [alpha, 1.0 - alpha], axis=0)
     # a percentile interval of a skewed statistic can miss the estimate by a rounding hair
     return point, np.minimum(low, point), np.maximum(high, point)
 
@@ -188,13 +190,13 @@ def arcs(wh: Warehouse, hits: pd.DataFrame, relations: list[str]) -> pd.DataFram
     span["gpos"] = span["hit"] + (np.arange(len(span)) - first)
     # the lemma id of every token of the spans (token_blocks: one short row per 64 positions)
     where = np.unique(span["gpos"].to_numpy())
-    ids = wh.sql(
-        "WITH g AS (SELECT unnest(?) AS gpos) "
-        "SELECT g.gpos, b.lemma_ids[CAST(g.gpos % 64 AS INTEGER) + 1] AS lemma_id "
-        "FROM g JOIN token_blocks AS b ON b.block = g.gpos // 64 "
-        "WHERE b.block BETWEEN ? AND ?",
-        [where.tolist(), int(where[0] // 64), int(where[-1] // 64)],
-    )
+    with _registered(wh, "_describe_g", pd.DataFrame({"gpos": where})):
+        ids = wh.sql(
+            "SELECT g.gpos, b.lemma_ids[CAST(g.gpos % 64 AS INTEGER) + 1] AS lemma_id "
+            "FROM _describe_g AS g JOIN token_blocks AS b ON b.block = g.gpos // 64 "
+            "WHERE b.block BETWEEN ? AND ?",
+            [int(where[0] // 64), int(where[-1] // 64)],
+        )
     own = _arcs_of(wh, "dependencies_by_dependent", "lemma_id", "gpos", ids)
     tok = span.merge(own, on="gpos", how="left")
     inside = (tok["head_gpos"] >= tok["hit"]) & (tok["head_gpos"] < tok["hit"] + tok["length"])
@@ -268,6 +270,16 @@ def arcs(wh: Warehouse, hits: pd.DataFrame, relations: list[str]) -> pd.DataFram
     return out
 
 
+@contextmanager
+def _registered(wh: Warehouse, name: str, frame: pd.DataFrame) -> Iterator[None]:
+    """`frame` as a view of the connection for one query (no copy through Python lists)."""
+    wh.con.register(name, frame)
+    try:
+        yield
+    finally:
+        wh.con.unregister(name)
+
+
 def _arcs_of(
     wh: Warehouse,
     table: str,
@@ -292,23 +304,19 @@ def _arcs_of(
         parts.append((f"x.{id_column} IS NULL", []))
     dep_filter = " AND list_contains(?, x.dep)" if deps is not None else ""
     frames = []
-    for cond, params in parts:
-        frames.append(
-            wh.sql(
-                "WITH g AS (SELECT unnest(?) AS gpos) "
-                "SELECT x.gpos, x.head_gpos, x.dep, x.pos, x.head_pos, "
-                "m.term, h.term AS head_term, x.lemma_id, x.head_lemma_id "
-                f"FROM {table} AS x SEMI JOIN g ON g.gpos = x.{gpos_column} "
-                "LEFT JOIN terms AS m ON m.term_id = x.lemma_id "
-                "LEFT JOIN terms AS h ON h.term_id = x.head_lemma_id "
-                f"WHERE {cond}{dep_filter}",
-                [
-                    ids["gpos"].astype("int64").tolist(),
-                    *params,
-                    *([deps] if deps is not None else []),
-                ],
+    with _registered(wh, "_describe_g", ids[["gpos"]].astype("int64")):
+        for cond, params in parts:
+            frames.append(
+                wh.sql(
+                    "SELECT x.gpos, x.head_gpos, x.dep, x.pos, x.head_pos, "
+                    "m.term, h.term AS head_term, x.lemma_id, x.head_lemma_id "
+                    f"FROM {table} AS x SEMI JOIN _describe_g AS g ON g.gpos = x.{gpos_column} "
+                    "LEFT JOIN terms AS m ON m.term_id = x.lemma_id "
+                    "LEFT JOIN terms AS h ON h.term_id = x.head_lemma_id "
+                    f"WHERE {cond}{dep_filter}",
+                    [*params, *([deps] if deps is not None else [])],
+                )
             )
-        )
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
