@@ -266,7 +266,10 @@ def arcs(wh: Warehouse, hits: pd.DataFrame, relations: list[str]) -> pd.DataFram
     )
     out = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)[columns]
     rel_of = {(s, d): r for r in relations for s, deps in RELATIONS[r] for d in deps}
-    out["relation"] = [rel_of.get((s, d)) for s, d in zip(out["side"], out["dep"], strict=True)]
+    out["relation"] = [
+        rel_of.get((s, d))
+        for s, d in zip(out["side"].to_numpy(object), out["dep"].to_numpy(object), strict=True)
+    ]
     return out
 
 
@@ -388,7 +391,10 @@ def baselines(
     counts = rows[rows["side"] != "all"].merge(ids, on="term_id")
     rel_of = {(s, d): r for s, d, r in pairs}
     counts["relation"] = [
-        rel_of.get((s, d)) for s, d in zip(counts["side"], counts["dep"], strict=True)
+        rel_of.get((s, d))
+        for s, d in zip(
+            counts["side"].to_numpy(object), counts["dep"].to_numpy(object), strict=True
+        )
     ]
     keys = ["period", "split", "relation"]
     counts = (
