@@ -528,16 +528,21 @@ def describe(
     ci_low = np.full(len(rows), np.nan)
     ci_high = np.full(len(rows), np.nan)
     arcs_of = found.groupby(keys, sort=False).indices
+    arc_doc = found["doc_idx"].to_numpy(np.int64)
+    arc_desc, descriptors = pd.factorize(found["descriptor"])  # -1: no descriptor
+    row_desc = descriptors.get_indexer(rows["descriptor"])
     for key, part in rows.groupby(keys, sort=False).indices.items():
-        arcs_here = found.iloc[arcs_of[key]]
+        here = arcs_of[key]
         # documents in doc_idx order: the resamples do not depend on the order SQL returned
         # the arcs in (a parallel join's order varies run to run)
-        doc_codes, doc_uniq = pd.factorize(arcs_here["doc_idx"], sort=True)
-        col = pd.Series(np.arange(len(part)), index=rows["descriptor"].to_numpy()[part])
-        which = col.reindex(arcs_here["descriptor"].to_numpy()).to_numpy()
-        kept = ~np.isnan(which)
-        num = np.zeros((len(doc_uniq), len(part)))
-        np.add.at(num, (doc_codes[kept], which[kept].astype(np.int64)), 1.0)
+        doc_uniq, doc_codes = np.unique(arc_doc[here], return_inverse=True)
+        column = np.full(len(descriptors) + 1, -1, dtype=np.int64)  # [-1] stays -1
+        column[row_desc[part]] = np.arange(len(part))
+        which = column[arc_desc[here]]
+        kept = which >= 0
+        num = np.bincount(
+            doc_codes[kept] * len(part) + which[kept], minlength=len(doc_uniq) * len(part)
+        ).reshape(len(doc_uniq), len(part))
         den = np.bincount(doc_codes, minlength=len(doc_uniq)).astype(np.float64)
         rng = draw_period_seed(seed, int(key[0]) if pd.notna(key[0]) else 0, f"{key[1]}|{key[2]}")
         _, ci_low[part], ci_high[part] = ratio_interval(num, den, n_boot, ci, rng)
