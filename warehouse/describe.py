@@ -26,7 +26,7 @@ from warehouse.queries import (
     dunning_llr,
     wilson_interval,
 )
-from warehouse.terms import match
+from warehouse.terms import match, term_ids
 
 if TYPE_CHECKING:
     from warehouse.queries import Warehouse
@@ -121,6 +121,16 @@ def select_documents(
     )
 
 
+def lemma_ids(wh: Warehouse, term: str, field: str) -> list[int] | None:
+    """The dictionary ids of a term made of single lemmas (words, `+` sums, wildcards: every
+    hit is one token with one of these lemma ids); None for phrases, forms, any-token."""
+    parsed = wh.parse_term(term, field)
+    words = [p.words[0] for p in parsed.phrases if len(p.words) == 1]
+    if len(words) < len(parsed.phrases) or any(w.any or w.field != "lemma" for w in words):
+        return None
+    return sorted({i for w in words for i in term_ids(wh.con, w)}) or None
+
+
 def term_hits(
     wh: Warehouse, term: str, field: str, docs: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -161,7 +171,12 @@ def ratio_interval(
 # -- describe ----------------------------------------------------------------------------
 
 
-def arcs(wh: Warehouse, hits: pd.DataFrame, relations: list[str]) -> pd.DataFrame:
+def arcs(
+    wh: Warehouse,
+    hits: pd.DataFrame,
+    relations: list[str],
+    lemma_ids: list[int] | None = None,
+) -> pd.DataFrame:
     """The dependency arcs between each hit and its descriptors.
 
     A one-token hit is its own node; a phrase's node is its token whose head lies outside the
@@ -171,6 +186,8 @@ def arcs(wh: Warehouse, hits: pd.DataFrame, relations: list[str]) -> pd.DataFram
 
     Returns hit, doc_idx, relation, descriptor (lowercased lemma), pos, gpos (descriptor's),
     parsed (False for a node token without a parse: no row of it but this one).
+    `lemma_ids`: the ids every hit's token has when the term is single lemmas (skips reading
+    them from token_blocks).
     """
     child_deps = sorted(
         {d for r in relations for s, deps in RELATIONS[r] if s == "child" for d in deps}
@@ -188,15 +205,18 @@ def arcs(wh: Warehouse, hits: pd.DataFrame, relations: list[str]) -> pd.DataFram
     )
     first = np.repeat(np.cumsum(length) - length, length)
     span["gpos"] = span["hit"] + (np.arange(len(span)) - first)
-    # the lemma id of every token of the spans (token_blocks: one short row per 64 positions)
     where = np.unique(span["gpos"].to_numpy())
-    with _registered(wh, "_describe_g", pd.DataFrame({"gpos": where})):
-        ids = wh.sql(
-            "SELECT g.gpos, b.lemma_ids[CAST(g.gpos % 64 AS INTEGER) + 1] AS lemma_id "
-            "FROM _describe_g AS g JOIN token_blocks AS b ON b.block = g.gpos // 64 "
-            "WHERE b.block BETWEEN ? AND ?",
-            [int(where[0] // 64), int(where[-1] // 64)],
-        )
+    if lemma_ids and (length == 1).all():
+        ids = pd.DataFrame({"gpos": where, "lemma_id": min(lemma_ids)})
+        ids.loc[len(ids) - 1, "lemma_id"] = max(lemma_ids)  # only min and max are read
+    else:  # the lemma id of every token of the spans (token_blocks: a row per 64 positions)
+        with _registered(wh, "_describe_g", pd.DataFrame({"gpos": where})):
+            ids = wh.sql(
+                "SELECT g.gpos, b.lemma_ids[CAST(g.gpos % 64 AS INTEGER) + 1] AS lemma_id "
+                "FROM _describe_g AS g JOIN token_blocks AS b ON b.block = g.gpos // 64 "
+                "WHERE b.block BETWEEN ? AND ?",
+                [int(where[0] // 64), int(where[-1] // 64)],
+            )
     own = _arcs_of(wh, "dependencies_by_dependent", "lemma_id", "gpos", ids)
     tok = span.merge(own, on="gpos", how="left")
     inside = (tok["head_gpos"] >= tok["hit"]) & (tok["head_gpos"] < tok["hit"] + tok["length"])
@@ -223,10 +243,10 @@ def arcs(wh: Warehouse, hits: pd.DataFrame, relations: list[str]) -> pd.DataFram
         }
     )
     frames = [head]
-    if len(node) and child_deps:
-        node_ids = ids[ids["gpos"].isin(set(node["gpos"]))]
+    if len(tok) and child_deps:  # every node, even one without a head of its own
+        node_ids = ids if lemma_ids else ids[ids["gpos"].isin(set(tok["gpos"]))]
         kids = _arcs_of(wh, "dependencies", "head_lemma_id", "head_gpos", node_ids, child_deps)
-        child = node[["hit", "doc_idx", "length", "gpos"]].merge(
+        child = tok[["hit", "doc_idx", "length", "gpos"]].merge(
             kids.rename(columns={"gpos": "c_gpos", "head_gpos": "gpos"}), on="gpos"
         )
         child = child[
@@ -445,7 +465,7 @@ def describe(
     if hits.empty:
         notes.append(f"{term!r}: no hit in the selected documents, so nothing describes it")
         return _noted(pd.DataFrame(columns=columns), notes)
-    found = arcs(wh, hits, rels)
+    found = arcs(wh, hits, rels, lemma_ids(wh, term, field))
     lang_of = docs.set_index("doc_idx")["language"]
     unparsed = found.loc[~found["parsed"], "doc_idx"].map(lang_of).fillna("unknown")
     if len(unparsed):
@@ -659,7 +679,7 @@ def side_counts(
     hits, _ = term_hits(wh, term, field, docs)
     if hits.empty:
         return pd.Series(dtype=np.int64), "descriptors"
-    found = arcs(wh, hits, rels)
+    found = arcs(wh, hits, rels, lemma_ids(wh, term, field))
     if not found["parsed"].any():
         raise NoParse(f"{term!r}: none of its hits has a dependency parse")
     found = found[found["parsed"] & found["relation"].notna()]
