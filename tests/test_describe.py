@@ -229,3 +229,19 @@ def test_frequency_top_share_is_the_largest_document(wh: Warehouse) -> None:
     hit = freq[freq["count"] > 0]
     assert np.allclose(hit["top_share"], top.reindex(hit.index))
     assert freq.loc[freq["count"] == 0, "top_share"].isna().all()
+
+
+def test_cube_labels_are_describes_relations() -> None:
+    """schema.sql's dependency_year_counts keeps exactly the labels RELATIONS reads."""
+    import re
+
+    from warehouse.build import SCHEMA_SQL
+    from warehouse.describe import RELATIONS
+
+    sql = SCHEMA_SQL.read_text(encoding="utf-8")
+    block = sql[sql.index("CREATE TABLE dependency_year_counts") :]
+    listed = re.search(r"x\.dep IN \(([^)]*)\)", block)
+    assert listed is not None
+    labels = set(re.findall(r"'([^']+)'", listed.group(1)))
+    wanted = {d for sides in RELATIONS.values() for _, deps in sides for d in deps}
+    assert labels == wanted

@@ -80,6 +80,9 @@ DERIVED_TABLES: tuple[str, ...] = (
     "term_doc_counts",
     "term_year_counts",
     "year_totals",
+    "dependencies",
+    "dependencies_by_dependent",
+    "dependency_year_counts",
 )
 # Tables build.py derives in Python after schema.sql (models/actors.py).
 ACTOR_TABLES: tuple[str, ...] = ("actors", "actor_mentions")

@@ -8,7 +8,8 @@ Log-odds: Monroe, Colaresi & Quinn (2008), "Fightin' Words", Political Analysis 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
@@ -18,13 +19,14 @@ import pandas as pd
 from warehouse.queries import (
     QueryWarning,
     _noted,
+    as_list,
     bin_width,
     check_ci,
     draw_period_seed,
     dunning_llr,
     wilson_interval,
 )
-from warehouse.terms import match
+from warehouse.terms import match, term_ids
 
 if TYPE_CHECKING:
     from warehouse.queries import Warehouse
@@ -119,6 +121,16 @@ def select_documents(
     )
 
 
+def lemma_ids(wh: Warehouse, term: str, field: str) -> list[int] | None:
+    """The dictionary ids of a term made of single lemmas (words, `+` sums, wildcards: every
+    hit is one token with one of these lemma ids); None for phrases, forms, any-token."""
+    parsed = wh.parse_term(term, field)
+    words = [p.words[0] for p in parsed.phrases if len(p.words) == 1]
+    if len(words) < len(parsed.phrases) or any(w.any or w.field != "lemma" for w in words):
+        return None
+    return sorted({i for w in words for i in term_ids(wh.con, w)}) or None
+
+
 def term_hits(
     wh: Warehouse, term: str, field: str, docs: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -150,7 +162,8 @@ def ratio_interval(
     with np.errstate(invalid="ignore", divide="ignore"):
         boot = (weights @ num) / (weights @ den)[:, None]
     alpha = (1.0 - ci) / 2.0
-    low, high = np.nanquantile(boot, [alpha, 1.0 - alpha], axis=0)
+    quantile = np.nanquantile if np.isnan(boot).any() else np.quantile
+    low, high = quantile(boot, [alpha, 1.0 - alpha], axis=0)
     # a percentile interval of a skewed statistic can miss the estimate by a rounding hair
     return point, np.minimum(low, point), np.maximum(high, point)
 
@@ -158,15 +171,23 @@ def ratio_interval(
 # -- describe ----------------------------------------------------------------------------
 
 
-def arcs(wh: Warehouse, hits: pd.DataFrame, relations: list[str]) -> pd.DataFrame:
+def arcs(
+    wh: Warehouse,
+    hits: pd.DataFrame,
+    relations: list[str],
+    lemma_ids: list[int] | None = None,
+) -> pd.DataFrame:
     """The dependency arcs between each hit and its descriptors.
 
     A one-token hit is its own node; a phrase's node is its token whose head lies outside the
-    phrase (arcs inside the phrase are not descriptors). Heads are found by (doc_idx,
-    position), not gpos arithmetic: positions may have gaps (whitespace tokens dropped).
+    phrase (arcs inside the phrase are not descriptors). Reads the `dependencies` tables
+    (schema.sql): the node tokens' lemma ids bound both lookups to the runs of those lemmas,
+    which zone maps find without scanning the arcs of other words.
 
     Returns hit, doc_idx, relation, descriptor (lowercased lemma), pos, gpos (descriptor's),
     parsed (False for a node token without a parse: no row of it but this one).
+    `lemma_ids`: the ids every hit's token has when the term is single lemmas (skips reading
+    them from token_blocks).
     """
     child_deps = sorted(
         {d for r in relations for s, deps in RELATIONS[r] if s == "child" for d in deps}
@@ -174,105 +195,226 @@ def arcs(wh: Warehouse, hits: pd.DataFrame, relations: list[str]) -> pd.DataFram
     head_deps = sorted(
         {d for r in relations for s, deps in RELATIONS[r] if s == "head" for d in deps}
     )
-    lo, hi = int(hits["doc_idx"].min()), int(hits["doc_idx"].max())
-    sql = """
-    WITH h AS (SELECT unnest(?) AS hit, unnest(?) AS length),
-    span AS (
-        SELECT h.hit, h.length, h.hit + r.o AS gpos FROM h JOIN range(0, ?) AS r(o)
-        ON r.o < h.length
-    ),
-    tok AS (
-        SELECT s.hit, s.length, t.doc_idx, t.gpos, t.position, t.head, t.dep
-        FROM span AS s JOIN tokens AS t ON t.gpos = s.gpos
-        WHERE t.doc_idx BETWEEN ? AND ?
-    ),
-    node AS (
-        SELECT a.* FROM tok AS a
-        WHERE a.length = 1 OR NOT EXISTS (
-            SELECT 1 FROM tok AS b
-            WHERE b.hit = a.hit AND b.position = a.head AND b.gpos <> a.gpos
+    length = hits["length"].to_numpy(np.int64)
+    span = pd.DataFrame(
+        {
+            "hit": np.repeat(hits["hit"].to_numpy(np.int64), length),
+            "doc_idx": np.repeat(hits["doc_idx"].to_numpy(np.int64), length),
+            "length": np.repeat(length, length),
+        }
+    )
+    first = np.repeat(np.cumsum(length) - length, length)
+    span["gpos"] = span["hit"] + (np.arange(len(span)) - first)
+    where = np.unique(span["gpos"].to_numpy())
+    if lemma_ids and (length == 1).all():
+        ids = pd.DataFrame({"gpos": where, "lemma_id": min(lemma_ids)})
+        ids.loc[len(ids) - 1, "lemma_id"] = max(lemma_ids)  # only min and max are read
+    else:  # the lemma id of every token of the spans (token_blocks: a row per 64 positions)
+        with _registered(wh, "_describe_g", pd.DataFrame({"gpos": where})):
+            ids = wh.sql(
+                "SELECT g.gpos, b.lemma_ids[CAST(g.gpos % 64 AS INTEGER) + 1] AS lemma_id "
+                "FROM _describe_g AS g JOIN token_blocks AS b ON b.block = g.gpos // 64 "
+                "WHERE b.block BETWEEN ? AND ?",
+                [int(where[0] // 64), int(where[-1] // 64)],
+            )
+    own = _arcs_of(wh, "dependencies_by_dependent", "lemma_id", "gpos", ids)
+    tok = span.merge(own, on="gpos", how="left")
+    inside = (tok["head_gpos"] >= tok["hit"]) & (tok["head_gpos"] < tok["hit"] + tok["length"])
+    tok = tok[(tok["length"] == 1) | ~(inside & (tok["head_gpos"] != tok["gpos"]))]
+    columns = ["hit", "doc_idx", "side", "dep", "descriptor", "pos", "gpos", "parsed"]
+    unparsed = tok[tok["dep"].isna()]
+    node = tok[tok["dep"].notna()]
+    head = node[
+        node["dep"].isin(head_deps)
+        & node["head_gpos"].notna()
+        & (node["head_gpos"] != node["gpos"])
+        & ~((node["head_gpos"] >= node["hit"]) & (node["head_gpos"] < node["hit"] + node["length"]))
+    ]
+    head = pd.DataFrame(
+        {
+            "hit": head["hit"],
+            "doc_idx": head["doc_idx"],
+            "side": "head",
+            "dep": head["dep"],
+            "descriptor": head["head_term"],
+            "pos": head["head_pos"],
+            "gpos": head["head_gpos"],
+            "parsed": True,
+        }
+    )
+    frames = [head]
+    if len(tok) and child_deps:  # every node, even one without a head of its own
+        node_ids = ids if lemma_ids else ids[ids["gpos"].isin(set(tok["gpos"]))]
+        kids = _arcs_of(wh, "dependencies", "head_lemma_id", "head_gpos", node_ids, child_deps)
+        child = tok[["hit", "doc_idx", "length", "gpos"]].merge(
+            kids.rename(columns={"gpos": "c_gpos", "head_gpos": "gpos"}), on="gpos"
+        )
+        child = child[
+            (child["c_gpos"] != child["gpos"])
+            & ~(
+                (child["c_gpos"] >= child["hit"])
+                & (child["c_gpos"] < child["hit"] + child["length"])
+            )
+        ]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "hit": child["hit"],
+                    "doc_idx": child["doc_idx"],
+                    "side": "child",
+                    "dep": child["dep"],
+                    "descriptor": child["term"],
+                    "pos": child["pos"],
+                    "gpos": child["c_gpos"],
+                    "parsed": True,
+                }
+            )
+        )
+    frames.append(
+        pd.DataFrame(
+            {
+                "hit": unparsed["hit"],
+                "doc_idx": unparsed["doc_idx"],
+                "side": None,
+                "dep": None,
+                "descriptor": None,
+                "pos": None,
+                "gpos": np.nan,
+                "parsed": False,
+            }
         )
     )
-    SELECT n.hit, n.doc_idx, 'child' AS side, c.dep, lower(c.lemma) AS descriptor, c.pos,
-           c.gpos, TRUE AS parsed
-    FROM node AS n JOIN tokens AS c ON c.doc_idx = n.doc_idx AND c.head = n.position
-    WHERE c.doc_idx BETWEEN ? AND ? AND list_contains(?, c.dep) AND c.gpos <> n.gpos
-      AND c.gpos NOT BETWEEN n.hit AND n.hit + n.length - 1
-    UNION ALL
-    SELECT n.hit, n.doc_idx, 'head', n.dep, lower(p.lemma), p.pos, p.gpos, TRUE
-    FROM node AS n JOIN tokens AS p ON p.doc_idx = n.doc_idx AND p.position = n.head
-    WHERE p.doc_idx BETWEEN ? AND ? AND list_contains(?, n.dep) AND p.gpos <> n.gpos
-      AND p.gpos NOT BETWEEN n.hit AND n.hit + n.length - 1
-    UNION ALL
-    SELECT n.hit, n.doc_idx, NULL, NULL, NULL, NULL, NULL, FALSE
-    FROM node AS n WHERE n.head IS NULL
-    """
-    out = wh.sql(
-        sql,
-        [
-            hits["hit"].astype("int64").tolist(),
-            hits["length"].astype("int64").tolist(),
-            int(hits["length"].max()),
-            lo,
-            hi,
-            lo,
-            hi,
-            child_deps,
-            lo,
-            hi,
-            head_deps,
-        ],  # fmt: skip
-    )
+    out = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)[columns]
     rel_of = {(s, d): r for r in relations for s, deps in RELATIONS[r] for d in deps}
-    out["relation"] = [rel_of.get((s, d)) for s, d in zip(out["side"], out["dep"], strict=True)]
+    out["relation"] = [
+        rel_of.get((s, d))
+        for s, d in zip(out["side"].to_numpy(object), out["dep"].to_numpy(object), strict=True)
+    ]
     return out
 
 
+@contextmanager
+def _registered(wh: Warehouse, name: str, frame: pd.DataFrame) -> Iterator[None]:
+    """`frame` as a view of the connection for one query (no copy through Python lists)."""
+    wh.con.register(name, frame)
+    try:
+        yield
+    finally:
+        wh.con.unregister(name)
+
+
+def _arcs_of(
+    wh: Warehouse,
+    table: str,
+    id_column: str,
+    gpos_column: str,
+    ids: pd.DataFrame,
+    deps: list[str] | None = None,
+) -> pd.DataFrame:
+    """The rows of a dependencies table at the positions `ids` (gpos, lemma_id) in its
+    `gpos_column`, read from the runs of their lemma ids (a range of ids lets zone maps skip
+    every other run; tokens without a lemma id are read from the NULL run)."""
+    known = ids.dropna(subset=["lemma_id"])
+    parts = []
+    if len(known):
+        parts.append(
+            (
+                f"x.{id_column} BETWEEN ? AND ?",
+                [int(known["lemma_id"].min()), int(known["lemma_id"].max())],
+            )
+        )
+    if known.shape[0] < ids.shape[0]:
+        parts.append((f"x.{id_column} IS NULL", []))
+    dep_filter = " AND list_contains(?, x.dep)" if deps is not None else ""
+    frames = []
+    with _registered(wh, "_describe_g", ids[["gpos"]].astype("int64")):
+        for cond, params in parts:
+            frames.append(
+                wh.sql(
+                    "SELECT x.gpos, x.head_gpos, x.dep, x.pos, x.head_pos, "
+                    "m.term, h.term AS head_term, x.lemma_id, x.head_lemma_id "
+                    f"FROM {table} AS x SEMI JOIN _describe_g AS g ON g.gpos = x.{gpos_column} "
+                    "LEFT JOIN terms AS m ON m.term_id = x.lemma_id "
+                    "LEFT JOIN terms AS h ON h.term_id = x.head_lemma_id "
+                    f"WHERE {cond}{dep_filter}",
+                    [*params, *([deps] if deps is not None else [])],
+                )
+            )
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
 def baselines(
-    wh: Warehouse, docs: pd.DataFrame, relations: list[str], candidates: list[str]
+    wh: Warehouse,
+    docs: pd.DataFrame,
+    relations: list[str],
+    candidates: list[str],
+    cube: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each relation's arcs in every (period, split) of `docs`: totals (arcs of the relation,
     whatever the node) and the counts of each candidate descriptor in it (as child for "child"
-    sides, as head for "head" sides)."""
+    sides, as head for "head" sides).
+
+    With `cube` (width, kinds, period, split_by_kind: a selection that is dated canonical
+    documents by kind and year only) they are read from `dependency_year_counts`; otherwise
+    counted over the selected documents' rows of `dependencies_by_dependent`."""
     pairs = [(s, d, r) for r in relations for s, deps in RELATIONS[r] for d in deps]
     deps = sorted({d for _, d, _ in pairs})
-    head_deps = sorted({d for s, d, _ in pairs if s == "head"})
-    child_deps = sorted({d for s, d, _ in pairs if s == "child"})
-    lo, hi = int(docs["doc_idx"].min()), int(docs["doc_idx"].max())
-    sel = (
-        "sel AS (SELECT unnest(?) AS doc_idx, unnest(?) AS period, unnest(?) AS split), "
-        "a AS (SELECT t.doc_idx, t.head, t.dep, t.lemma FROM tokens AS t "
-        "JOIN sel ON sel.doc_idx = t.doc_idx "
-        "WHERE t.doc_idx BETWEEN ? AND ? AND list_contains(?, t.dep) "
-        "AND t.head IS NOT NULL AND t.head <> t.position)"
+    ids = wh.sql(
+        "SELECT term_id, term AS descriptor FROM terms "
+        "WHERE field = 'lemma' AND list_contains(?, term)",
+        [candidates],
     )
-    sel_params = [
-        docs["doc_idx"].astype("int64").tolist(),
-        docs["period"].astype("float64").fillna(-1).astype("int64").tolist(),
-        docs["split"].fillna("").astype(str).tolist(),
-        lo, hi, deps,
-    ]  # fmt: skip
-    totals = wh.sql(
-        f"WITH {sel} SELECT sel.period, sel.split, a.dep, count(*) AS n FROM a "
-        "JOIN sel ON sel.doc_idx = a.doc_idx GROUP BY ALL",
-        sel_params,
-    )
-    counts = wh.sql(
-        f"WITH {sel} "
-        "SELECT sel.period, sel.split, a.dep, 'child' AS side, lower(a.lemma) AS descriptor, "
-        "count(*) AS n FROM a JOIN sel ON sel.doc_idx = a.doc_idx "
-        "WHERE list_contains(?, a.dep) AND list_contains(?, lower(a.lemma)) GROUP BY ALL "
-        "UNION ALL "
-        "SELECT sel.period, sel.split, a.dep, 'head', lower(p.lemma), count(*) FROM a "
-        "JOIN sel ON sel.doc_idx = a.doc_idx "
-        "JOIN tokens AS p ON p.doc_idx = a.doc_idx AND p.position = a.head "
-        "WHERE p.doc_idx BETWEEN ? AND ? AND list_contains(?, a.dep) "
-        "AND list_contains(?, lower(p.lemma)) GROUP BY ALL",
-        [*sel_params, child_deps, candidates, lo, hi, head_deps, candidates],
-    )
+    id_list = ids["term_id"].astype("int64").tolist()
+    if cube is not None:
+        split_sql = "kind" if cube["split_by_kind"] else "''"
+        where, params = "", []
+        if cube["kinds"] is not None:
+            where += " AND list_contains(?, kind)"
+            params.append(list(cube["kinds"]))
+        if cube["period"] is not None:
+            where += " AND year BETWEEN ? AND ?"
+            params += [int(cube["period"][0]), int(cube["period"][1])]
+        width = int(cube["width"])
+        rows = wh.sql(
+            f"SELECT CAST(floor(year / ?) * ? AS INTEGER) AS period, {split_sql} AS split, "
+            "side, dep, term_id, CAST(sum(n) AS BIGINT) AS n FROM dependency_year_counts "
+            "WHERE list_contains(?, dep) AND (term_id IS NULL OR list_contains(?, term_id))"
+            f"{where} GROUP BY ALL",
+            [width, width, deps, id_list, *params],
+        )
+    else:
+        lo, hi = int(docs["doc_idx"].min()), int(docs["doc_idx"].max())
+        rows = wh.sql(
+            "WITH sel AS (SELECT unnest(?) AS doc_idx, unnest(?) AS period, unnest(?) AS split), "
+            "a AS (SELECT sel.period, sel.split, x.dep, x.lemma_id, x.head_lemma_id "
+            "FROM dependencies_by_dependent AS x JOIN sel ON sel.doc_idx = x.doc_idx "
+            "WHERE x.doc_idx BETWEEN ? AND ? AND list_contains(?, x.dep) "
+            "AND (x.head_gpos IS NULL OR x.head_gpos <> x.gpos)) "
+            "SELECT period, split, 'all' AS side, dep, CAST(NULL AS INTEGER) AS term_id, "
+            "count(*) AS n FROM a GROUP BY ALL "
+            "UNION ALL SELECT period, split, 'child', dep, lemma_id, count(*) FROM a "
+            "WHERE list_contains(?, lemma_id) GROUP BY ALL "
+            "UNION ALL SELECT period, split, 'head', dep, head_lemma_id, count(*) FROM a "
+            "WHERE list_contains(?, head_lemma_id) GROUP BY ALL",
+            [
+                docs["doc_idx"].astype("int64").tolist(),
+                docs["period"].astype("float64").fillna(-1).astype("int64").tolist(),
+                docs["split"].fillna("").astype(str).tolist(),
+                lo,
+                hi,
+                deps,
+                id_list,
+                id_list,
+            ],  # fmt: skip
+        )
+    totals = rows[rows["side"] == "all"][["period", "split", "dep", "n"]]
+    counts = rows[rows["side"] != "all"].merge(ids, on="term_id")
     rel_of = {(s, d): r for s, d, r in pairs}
     counts["relation"] = [
-        rel_of.get((s, d)) for s, d in zip(counts["side"], counts["dep"], strict=True)
+        rel_of.get((s, d))
+        for s, d in zip(
+            counts["side"].to_numpy(object), counts["dep"].to_numpy(object), strict=True
+        )
     ]
     keys = ["period", "split", "relation"]
     counts = (
@@ -323,7 +465,7 @@ def describe(
     if hits.empty:
         notes.append(f"{term!r}: no hit in the selected documents, so nothing describes it")
         return _noted(pd.DataFrame(columns=columns), notes)
-    found = arcs(wh, hits, rels)
+    found = arcs(wh, hits, rels, lemma_ids(wh, term, field))
     lang_of = docs.set_index("doc_idx")["language"]
     unparsed = found.loc[~found["parsed"], "doc_idx"].map(lang_of).fillna("unknown")
     if len(unparsed):
@@ -349,14 +491,32 @@ def describe(
     if found.empty:
         notes.append(f"{term!r}: {len(hits)} hits, none in the relations {', '.join(rels)}")
         return _noted(pd.DataFrame(columns=columns), notes)
-    totals, base = baselines(wh, docs, rels, sorted(found["descriptor"].dropna().unique()))
+    # the period baselines come from the year x kind cube when the selection is made of
+    # kinds and years only (the default); other selections count their documents' arcs
+    cube = (
+        {"width": bin_width(by), "kinds": as_list(kinds), "period": period,
+         "split_by_kind": split == "kind"}
+        if collections is None and languages is None and not include_duplicates
+        and split in (None, "kind")
+        else None
+    )  # fmt: skip
+    totals, base = baselines(wh, docs, rels, sorted(found["descriptor"].dropna().unique()), cube)
     n_arcs = found.groupby(keys).size().rename("n_term_arcs")
     grouped = found.groupby([*keys, "descriptor"], sort=False)
-    rows = grouped.agg(
-        count=("hit", "size"),
-        n_docs=("doc_idx", "nunique"),
-        pos=("pos", lambda s: s.mode().iloc[0] if s.notna().any() else None),
-    ).reset_index()
+    rows = grouped.agg(count=("hit", "size"), n_docs=("doc_idx", "nunique")).reset_index()
+    # each descriptor's most frequent pos (ties: the first in sort order, as Series.mode)
+    pos = (
+        found.dropna(subset=["descriptor", "pos"])
+        .groupby([*keys, "descriptor", "pos"])
+        .size()
+        .rename("k")
+        .reset_index()
+        .sort_values(["k", "pos"], ascending=[False, True], kind="stable")
+        .drop_duplicates([*keys, "descriptor"])
+        .drop(columns="k")
+    )
+    rows = rows.merge(pos, on=[*keys, "descriptor"], how="left")
+    rows["pos"] = rows["pos"].astype(object).where(rows["pos"].notna(), None)
     rows = rows.merge(n_arcs.reset_index(), on=keys)
     rows = rows.merge(totals.rename(columns={"n": "baseline_total"}), on=keys, how="left")
     rows = rows.merge(
@@ -385,23 +545,29 @@ def describe(
     # CIs of the share (descriptor arcs / the term's arcs of the relation), resampling the
     # documents that hold the term's arcs: one novel repeating a phrase widens its interval
     rows["share"] = rows["count"] / rows["n_term_arcs"]
-    rows["ci_low"] = np.nan
-    rows["ci_high"] = np.nan
-    found["group"] = found.groupby(keys, sort=False).ngroup()
-    group_of = found.drop_duplicates(keys).set_index(keys)["group"]
-    for key, part in rows.groupby(keys, sort=False):
-        arcs_here = found[found["group"] == group_of.loc[key]]
-        doc_codes, doc_uniq = pd.factorize(arcs_here["doc_idx"])
-        col = pd.Series(np.arange(len(part)), index=part["descriptor"].to_numpy())
-        which = col.reindex(arcs_here["descriptor"].to_numpy()).to_numpy()
-        kept = ~np.isnan(which)
-        num = np.zeros((len(doc_uniq), len(part)))
-        np.add.at(num, (doc_codes[kept], which[kept].astype(np.int64)), 1.0)
+    ci_low = np.full(len(rows), np.nan)
+    ci_high = np.full(len(rows), np.nan)
+    arcs_of = found.groupby(keys, sort=False).indices
+    arc_doc = found["doc_idx"].to_numpy(np.int64)
+    arc_desc, descriptors = pd.factorize(found["descriptor"])  # -1: no descriptor
+    row_desc = descriptors.get_indexer(rows["descriptor"])
+    for key, part in rows.groupby(keys, sort=False).indices.items():
+        here = arcs_of[key]
+        # documents in doc_idx order: the resamples do not depend on the order SQL returned
+        # the arcs in (a parallel join's order varies run to run)
+        doc_uniq, doc_codes = np.unique(arc_doc[here], return_inverse=True)
+        column = np.full(len(descriptors) + 1, -1, dtype=np.int64)  # [-1] stays -1
+        column[row_desc[part]] = np.arange(len(part))
+        which = column[arc_desc[here]]
+        kept = which >= 0
+        num = np.bincount(
+            doc_codes[kept] * len(part) + which[kept], minlength=len(doc_uniq) * len(part)
+        ).reshape(len(doc_uniq), len(part))
         den = np.bincount(doc_codes, minlength=len(doc_uniq)).astype(np.float64)
         rng = draw_period_seed(seed, int(key[0]) if pd.notna(key[0]) else 0, f"{key[1]}|{key[2]}")
-        _, low, high = ratio_interval(num, den, n_boot, ci, rng)
-        rows.loc[part.index, "ci_low"] = low
-        rows.loc[part.index, "ci_high"] = high
+        _, ci_low[part], ci_high[part] = ratio_interval(num, den, n_boot, ci, rng)
+    rows["ci_low"] = ci_low
+    rows["ci_high"] = ci_high
     # the first hits of each descriptor, to read in kwic() (its gpos column)
     doc_ids = docs.set_index("doc_idx")["doc_id"]
     ex = found.sort_values("hit").groupby([*keys, "descriptor"], sort=False).head(n_examples)
@@ -513,7 +679,7 @@ def side_counts(
     hits, _ = term_hits(wh, term, field, docs)
     if hits.empty:
         return pd.Series(dtype=np.int64), "descriptors"
-    found = arcs(wh, hits, rels)
+    found = arcs(wh, hits, rels, lemma_ids(wh, term, field))
     if not found["parsed"].any():
         raise NoParse(f"{term!r}: none of its hits has a dependency parse")
     found = found[found["parsed"] & found["relation"].notna()]

@@ -399,3 +399,41 @@ def plot_descriptors(
     fig.suptitle(f"{relation}: descriptors per period")
     fig.tight_layout()
     return fig
+
+
+def plot_composition(
+    df: pd.DataFrame, y: str = "n_alpha", ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Corpus composition as stacked bars: `y` (n_alpha, n_tokens, n_docs) per period, one
+    segment per value of the split columns (kind x language by default).
+
+    Takes the DataFrame of Warehouse.composition() or a timeline's attrs["composition"].
+    """
+    ax = get_axes(ax)
+    splits = [c for c in df.columns if c in SPLIT_COLUMNS]
+    if df.empty:
+        ax.text(0.5, 0.5, "no dated document", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    label = (
+        df[splits].fillna("?").astype(str).agg(" / ".join, axis=1)
+        if splits
+        else pd.Series("all", index=df.index)
+    )
+    table = (
+        df.assign(segment=label)
+        .pivot_table(index="period", columns="segment", values=y, aggfunc="sum", fill_value=0)
+        .reindex(period_grid(df["period"]), fill_value=0)
+    )
+    periods = table.index.to_numpy()
+    width = 0.8 * (int(np.diff(periods).min()) if len(periods) > 1 else 1)
+    bottom = np.zeros(len(table))
+    for segment in table.columns:
+        values = table[segment].to_numpy(dtype=float)
+        ax.bar(periods, values, width=width, bottom=bottom, label=str(segment), align="edge")
+        bottom += values
+    ax.set_xlabel("period")
+    ax.set_ylabel(y)
+    ax.set_title(title or f"corpus composition ({y})")
+    ax.legend(fontsize=8, title=" / ".join(splits) or None)
+    return ax

@@ -578,6 +578,7 @@ class Warehouse:
         seed: int = 0,
         include_duplicates: bool = False,
         language: str | None = None,
+        composition: bool = False,
     ) -> pd.DataFrame:
         """Relative frequency per period with bootstrap confidence intervals.
 
@@ -599,7 +600,9 @@ class Warehouse:
         the count), language; one row per term and period with documents. A text held by
         several documents counts once unless include_duplicates. A word the warehouse never
         saw, or hits left out by the language, come with a QueryWarning (also in
-        `result.attrs["notes"]`), never as a silent zero.
+        `result.attrs["notes"]`), never as a silent zero. composition=True puts the corpus
+        composition of the same documents (composition(): tokens and documents per period x
+        kind x language) in `result.attrs["composition"]`.
         """
         width = bin_width(by)
         if split is not None:
@@ -624,7 +627,57 @@ class Warehouse:
             ci,
             seed,
         )
-        return out.rename(columns={"group": "period"})
+        notes = out.attrs.get("notes", [])
+        out = out.rename(columns={"group": "period"})
+        out.attrs["notes"] = notes
+        if composition:
+            out.attrs["composition"] = self.composition(
+                by, ("kind", "language"), kinds, collections, None, min_ocr_confidence,
+                include_duplicates,
+            )  # fmt: skip
+        return out
+
+    def composition(
+        self,
+        by: str | int = "decade",
+        split: str | Iterable[str] | None = ("kind", "language"),
+        kinds: str | Iterable[str] | None = None,
+        collections: str | Iterable[str] | None = None,
+        languages: str | Iterable[str] | None = None,
+        min_ocr_confidence: float | None = None,
+        include_duplicates: bool = False,
+    ) -> pd.DataFrame:
+        """Corpus composition: what a timeline's denominators are made of.
+
+        One row per period (start year; dated documents only) and value of each `split`
+        column (kind, collection, language; default kind x language): n_docs (dated
+        documents), n_docs_with_words (those the NLP stage reached: n_alpha > 0), n_tokens,
+        n_alpha (alphabetic tokens, frequency()'s denominator) and share (of the period's
+        n_alpha). Duplicate copies are left out unless include_duplicates, as everywhere.
+        """
+        width = bin_width(by)
+        cols = [split] if isinstance(split, str) else list(split or [])
+        for col in cols:
+            check_choice("split", col, SPLITS)
+        if len(set(cols)) < len(cols):
+            raise ValueError(f"split={split!r} names a column twice")
+        where, params = self.filter_documents(
+            kinds, collections, None, min_ocr_confidence, include_duplicates, languages
+        )
+        glue = " AND " if where else " WHERE "
+        keys = "".join(f", CAST({SPLITS[c]} AS VARCHAR) AS {c}" for c in cols)
+        out = self.sql(
+            f"SELECT CAST(floor(d.year / ?) * ? AS INTEGER) AS period{keys}, "
+            "count(*) AS n_docs, count(*) FILTER (WHERE l.n_alpha > 0) AS n_docs_with_words, "
+            "CAST(coalesce(sum(l.n_tokens), 0) AS BIGINT) AS n_tokens, "
+            "CAST(coalesce(sum(l.n_alpha), 0) AS BIGINT) AS n_alpha "
+            f"FROM documents AS d LEFT JOIN doc_lengths AS l ON l.doc_idx = d.doc_idx{where}"
+            f"{glue}d.year IS NOT NULL GROUP BY ALL ORDER BY ALL",
+            [width, width, *params],
+        )
+        period_alpha = out.groupby("period")["n_alpha"].transform("sum")
+        out["share"] = (out["n_alpha"] / period_alpha.where(period_alpha > 0)).astype(float)
+        return out
 
     def compare_kinds(
         self,

@@ -35,6 +35,15 @@
 --                     dated documents (collocate marginals, timelines without per-document data)
 --   year_totals       year, kind, n_docs, n_tokens, n_alpha of dated documents
 --                     (both: duplicate copies left out)
+--   dependencies      the parse as arcs: doc_idx, gpos (dependent), head_gpos (NULL: head not in
+--                     the document; = gpos: root), dep, lemma_id, head_lemma_id (term ids),
+--                     pos, head_pos; one row per token with a head, sorted by (head_lemma_id,
+--                     head_gpos): a term's dependents are one run that zone maps find
+--   dependencies_by_dependent  the same rows sorted by (lemma_id, gpos): a term's own arcs
+--   dependency_year_counts  side ('all' | 'child' | 'head'), dep, term_id, year, kind, n: the
+--                     arcs of describe()'s relation labels per dependent ('child') or head
+--                     ('head') lemma and in all ('all', term_id NULL), per year and kind of the
+--                     dated canonical documents with words (describe()'s period baselines)
 --
 -- Views
 --   documents_with_quality   date precision/certainty and OCR confidence band per document
@@ -177,6 +186,53 @@ JOIN (
 ) AS i ON i.block = b.block
 ORDER BY b.block;
 
+-- The dependency parse as arcs (describe()): one row per token with a head (tokens of
+-- documents no parser reached have none), with the gpos of its head token (found by doc_idx +
+-- position, as positions may have gaps; NULL when the head position is not in the document;
+-- = gpos for a root) and both lemma ids. Two orderings, so that the arcs of a target are one
+-- zone-map-pruned run whichever end it is: by the head's lemma id (its dependents: the
+-- adjectives modifying it) and by the dependent's lemma id (its own arc: the verb it is subject
+-- or object of; a phrase's node is found here too).
+CREATE TEMP TABLE _arcs AS
+SELECT c.doc_idx, c.gpos, p.gpos AS head_gpos, c.dep, ci.lemma_id, pi.lemma_id AS head_lemma_id,
+       c.pos, p.pos AS head_pos
+FROM tokens AS c
+JOIN _token_ids AS ci ON ci.gpos = c.gpos
+LEFT JOIN tokens AS p ON p.doc_idx = c.doc_idx AND p.position = c.head
+LEFT JOIN _token_ids AS pi ON pi.gpos = p.gpos
+WHERE c.head IS NOT NULL;
+
+CREATE TABLE dependencies AS SELECT * FROM _arcs ORDER BY head_lemma_id, head_gpos, gpos;
+CREATE TABLE dependencies_by_dependent AS SELECT * FROM _arcs ORDER BY lemma_id, gpos;
+
+-- The period baselines of describe(): arcs of the relation labels describe() reads (see
+-- warehouse/describe.py RELATIONS), non-root, per year and kind of the dated canonical documents
+-- with words. side 'all': every arc of the label (term_id NULL); 'child': per dependent lemma;
+-- 'head': per head lemma (head found in the document).
+CREATE TABLE dependency_year_counts AS
+WITH a AS (
+    SELECT d.year, d.kind, x.dep, x.lemma_id, x.head_lemma_id
+    FROM _arcs AS x
+    JOIN documents AS d ON d.doc_idx = x.doc_idx
+    JOIN doc_lengths AS l ON l.doc_idx = x.doc_idx
+    WHERE d.year IS NOT NULL AND d.duplicate_of IS NULL AND l.n_alpha > 0
+      AND (x.head_gpos IS NULL OR x.head_gpos <> x.gpos)
+      AND x.dep IN ('amod', 'nsubj', 'nsubj:pass', 'nsubjpass', 'obj', 'dobj', 'iobj',
+                    'dative', 'appos', 'conj')
+)
+SELECT side, dep, term_id, year, kind, n FROM (
+    SELECT 'all' AS side, dep, CAST(NULL AS INTEGER) AS term_id, year, kind, count(*) AS n
+    FROM a GROUP BY ALL
+    UNION ALL
+    SELECT 'child', dep, lemma_id, year, kind, count(*) FROM a
+    WHERE lemma_id IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT 'head', dep, head_lemma_id, year, kind, count(*) FROM a
+    WHERE head_lemma_id IS NOT NULL GROUP BY ALL
+)
+ORDER BY term_id, side, dep, year, kind;
+
+DROP TABLE _arcs;
 DROP TABLE _token_ids;
 DROP TABLE _duplicate_idx;
 
