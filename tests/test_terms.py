@@ -15,19 +15,7 @@ from warehouse.queries import QueryWarning
 from warehouse.terms import MAX_TOKENS, TermError, parse_term
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from warehouse_fixture import FixtureWarehouse, make_fixture_warehouse  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def fx(tmp_path_factory: pytest.TempPathFactory) -> FixtureWarehouse:
-    return make_fixture_warehouse(tmp_path_factory.mktemp("terms"))
-
-
-@pytest.fixture(scope="module")
-def wh(fx: FixtureWarehouse) -> Warehouse:
-    w = Warehouse.open(fx.db_path)
-    yield w
-    w.close()
+from warehouse_fixture import FixtureWarehouse  # noqa: E402
 
 
 def scan(fx: FixtureWarehouse, words: list[str], field: str = "text") -> pd.Series:

