@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -367,7 +367,7 @@ def baselines(
     id_list = ids["term_id"].astype("int64").tolist()
     if cube is not None:
         split_sql = "kind" if cube["split_by_kind"] else "''"
-        where, params = "", []
+        where, params = "", cast(list[Any], [])
         if cube["kinds"] is not None:
             where += " AND list_contains(?, kind)"
             params.append(list(cube["kinds"]))

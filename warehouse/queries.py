@@ -525,8 +525,13 @@ class Warehouse:
         else:
             chosen, more = self.term_languages(labels, counts, language)
         frames = []
-        for langs in dict.fromkeys(tuple(v) if v else None for v in chosen.values()):
-            group = [lb for lb in labels if (tuple(chosen[lb]) if chosen[lb] else None) == langs]
+
+        def key(label: str) -> tuple[str, ...] | None:
+            value = chosen[label]
+            return tuple(value) if value else None
+
+        for langs in dict.fromkeys(key(lb) for lb in labels):
+            group = [lb for lb in labels if key(lb) == langs]
             where, params = self.filter_documents(**filters, languages=list(langs or []) or None)
             docs = self.document_lengths(
                 group_sql, group_params, SPLITS[split] if split else None, where, params, dated
