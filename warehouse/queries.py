@@ -421,8 +421,9 @@ class Warehouse:
             words = [p.words[0] for p in term.phrases if len(p.words) == 1]
             simple = len(words) == len(term.phrases) and not any(w.pos or w.any for w in words)
             if simple:
-                ids = sorted({i for w in words for i in term_ids(self.con, w)})
-                missing = [str(w) for w in words if not term_ids(self.con, w)]
+                found_ids = {w: term_ids(self.con, w) for w in words}  # one lookup per word
+                ids = sorted({i for found in found_ids.values() for i in found})
+                missing = [str(w) for w, found in found_ids.items() if not found]
                 if len(missing) < len(words):
                     missing = []
                 ids = ids or [-1]
